@@ -1,0 +1,161 @@
+// Package cifar10 reads CIFAR-10 in its official binary format and turns it into normalised
+// float32 batches, the labelled input of the SNIP and GraSP proxies.
+package cifar10
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Image shape and the size of one record of the binary format: a label byte, then the image.
+const (
+	Height     = 32
+	Width      = 32
+	Channels   = 3
+	RecordSize = 1 + imageSize
+
+	// NumClasses is the number of labels, 0 to NumClasses-1.
+	NumClasses = 10
+
+	planeSize = Height * Width
+	imageSize = Channels * planeSize
+)
+
+// Mean and Std are the per-channel (R, G, B) statistics of the training set, on the 0-1 scale,
+// used to normalise pixels.
+var (
+	Mean = [Channels]float32{0.4914, 0.4822, 0.4465}
+	Std  = [Channels]float32{0.2470, 0.2435, 0.2616}
+)
+
+// Layout is the axis order of the image tensors Batch returns.
+type Layout int
+
+const (
+	// NHWC is [batch, height, width, channel], GoMLX's default for images.
+	NHWC Layout = iota
+	// NCHW is [batch, channel, height, width], the PyTorch order.
+	NCHW
+)
+
+// Dataset holds records as stored on disk, so that a batch is normalised only when it is asked for.
+type Dataset struct {
+	Labels []uint8 // one per image, 0 to NumClasses-1
+	Pixels []uint8 // len(Labels) images of 3072 bytes each: R, G and B planes of 32x32, row-major
+}
+
+// Load reads the first limit records (all of them if limit <= 0) of a CIFAR-10 binary file such
+// as test_batch.bin. The whole file must be a sequence of complete records, so that a cut
+// download is caught even when only its first records are asked for.
+func Load(path string, limit int) (*Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cifar10: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cifar10: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("cifar10: %s: not a regular file, want a CIFAR-10 binary file", path)
+	}
+	size := info.Size()
+	records := size / RecordSize
+	switch {
+	case size == 0:
+		return nil, fmt.Errorf("cifar10: %s: empty file, want %d-byte records", path, RecordSize)
+	case size%RecordSize != 0:
+		return nil, fmt.Errorf("cifar10: %s: %d bytes is not a whole number of %d-byte records: record %d is cut after %d bytes",
+			path, size, RecordSize, records, size%RecordSize)
+	case int64(limit) > records:
+		return nil, fmt.Errorf("cifar10: %s: %d bytes hold %d records, want %d: record %d is missing",
+			path, size, records, limit, records)
+	}
+	n := int(records)
+	if limit > 0 {
+		n = limit
+	}
+
+	d := &Dataset{Labels: make([]uint8, n), Pixels: make([]uint8, n*imageSize)}
+	r := bufio.NewReader(f)
+	rec := make([]byte, RecordSize)
+	for i := range n {
+		if _, err := io.ReadFull(r, rec); err != nil {
+			// The size was checked, so only a file changing under us gets here.
+			return nil, fmt.Errorf("cifar10: %s: record %d: %w", path, i, err)
+		}
+		if rec[0] >= NumClasses {
+			return nil, fmt.Errorf("cifar10: %s: record %d has label %d, want 0 to %d", path, i, rec[0], NumClasses-1)
+		}
+		d.Labels[i] = rec[0]
+		copy(d.Pixels[i*imageSize:], rec[1:])
+	}
+	return d, nil
+}
+
+// Len is the number of images.
+func (d *Dataset) Len() int { return len(d.Labels) }
+
+// Batch returns images start to start+n-1 normalised to (x/255 - Mean)/Std, with shape
+// [n, 32, 32, 3] (NHWC) or [n, 3, 32, 32] (NCHW), and their labels.
+func (d *Dataset) Batch(start, n int, layout Layout) (images []float32, labels []int32, err error) {
+	if len(d.Pixels) != len(d.Labels)*imageSize {
+		return nil, nil, fmt.Errorf("cifar10: dataset has %d labels and %d pixel bytes, want %d bytes per label",
+			len(d.Labels), len(d.Pixels), imageSize)
+	}
+	if start < 0 || n <= 0 || start > d.Len()-n {
+		return nil, nil, fmt.Errorf("cifar10: batch of %d images from %d: want n > 0 and images within [0, %d)", n, start, d.Len())
+	}
+	if layout != NHWC && layout != NCHW {
+		return nil, nil, fmt.Errorf("cifar10: layout %d, want NHWC (%d) or NCHW (%d)", layout, NHWC, NCHW)
+	}
+
+	// A table of the 256 values per channel replaces 3072 divisions per image by lookups; it is
+	// built per call so that it follows any change a caller makes to Mean and Std.
+	var norm [Channels][256]float32
+	for c := range Channels {
+		for v := range 256 {
+			norm[c][v] = (float32(v)/255 - Mean[c]) / Std[c]
+		}
+	}
+	images = make([]float32, n*imageSize)
+	labels = make([]int32, n)
+	for i := range n {
+		labels[i] = int32(d.Labels[start+i])
+		src := d.Pixels[(start+i)*imageSize : (start+i+1)*imageSize]
+		dst := images[i*imageSize : (i+1)*imageSize]
+		for c := range Channels {
+			for p, v := range src[c*planeSize : (c+1)*planeSize] {
+				if layout == NCHW {
+					dst[c*planeSize+p] = norm[c][v]
+				} else {
+					dst[p*Channels+c] = norm[c][v]
+				}
+			}
+		}
+	}
+	return images, labels, nil
+}
+
+// LoadClassNames reads batches.meta.txt: the NumClasses class names in label order, one a line.
+// Blank lines and surrounding spaces are ignored.
+func LoadClassNames(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cifar10: %w", err)
+	}
+	var names []string
+	for line := range strings.Lines(string(data)) {
+		if name := strings.TrimSpace(line); name != "" {
+			names = append(names, name)
+		}
+	}
+	if len(names) != NumClasses {
+		return nil, fmt.Errorf("cifar10: %s: %d class names, want %d, one a line", path, len(names), NumClasses)
+	}
+	return names, nil
+}

@@ -1,0 +1,80 @@
+// Package backend opens the GoMLX compute backend that a search runs on.
+//
+// The embedded pure-Go backend is the default everywhere, so a search needs no
+// native library. It runs as "go:ops_sequential": GoMLX v0.28's parallel op
+// executor can deadlock when a DotGeneral waits on a saturated worker pool.
+//
+// XLA ("xla:cpu", "xla:cuda" or "xla:/abs/path/to/plugin.so") is compiled in
+// only in cgo builds (see xla.go). Its plugins are loaded at run time and are
+// never downloaded implicitly: a missing plugin is an error that says how to
+// install one, because an automatic download would hang or fail on machines
+// without network access.
+package backend
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // registers "go"
+)
+
+// Default is the backend configuration used when neither a flag nor
+// GOMLX_BACKEND names one.
+const Default = "go:ops_sequential"
+
+// EnvVar is the environment variable GoMLX itself reads for the backend.
+const EnvVar = compute.ConfigEnvVar
+
+// Config resolves the configuration to use: an explicit choice (a command-line
+// flag) wins over $GOMLX_BACKEND, which wins over Default. A bare "go" gets
+// the ops_sequential option, for the reason in the package doc.
+func Config(explicit string) string {
+	cfg := explicit
+	if cfg == "" {
+		cfg = os.Getenv(EnvVar)
+	}
+	if cfg == "" || cfg == "go" {
+		return Default
+	}
+	return cfg
+}
+
+// Available lists the backends compiled into this binary.
+func Available() []string {
+	names := compute.List()
+	slices.Sort(names)
+	return names
+}
+
+// Open returns the backend for cfg (see Config). Errors name the
+// configuration and list what is available instead of panicking as
+// compute.NewWithConfig does for unknown names.
+func Open(cfg string) (b compute.Backend, err error) {
+	name, _, _ := strings.Cut(cfg, ":")
+	if !slices.Contains(compute.List(), name) {
+		hint := ""
+		if name == "xla" {
+			hint = " (this binary was built without cgo: rebuild with CGO_ENABLED=1 for XLA)"
+		}
+		return nil, fmt.Errorf("backend %q: unknown backend %q%s; compiled in: %s",
+			cfg, name, hint, strings.Join(Available(), ", "))
+	}
+	if name == "xla" {
+		if err := checkXLA(cfg); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("backend %q: %v", cfg, r)
+		}
+	}()
+	b, err = compute.NewWithConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("backend %q: %w", cfg, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,236 @@
+package freedarts
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/freedarts/freedarts-gonb/spaces/nn"
+)
+
+// Supernet is what a search space supplies: a network whose mixed edges are
+// weighted by architecture parameters, declared as nn.Alpha parameters.
+type Supernet interface {
+	// Forward returns the logits [batch, classes] of x [batch, H, W, 3].
+	Forward(n *nn.Net, x *Node) *Node
+}
+
+// Batch is one labelled batch of NHWC images, already normalised.
+type Batch struct {
+	Images  []float32 // N*H*W*3 values
+	Labels  []int32   // N class indices
+	N, H, W int
+}
+
+// Options configure a Searcher.
+type Options struct {
+	// InputSize is the height and width of the input (SynFlow's all-ones
+	// image; a data batch must match it).
+	InputSize int
+	// AlphaStd scales the N(0,1) initialisation of alpha (reference: 1e-3).
+	AlphaStd float64
+}
+
+// ScoreMatrix is the score of every (row, op) of one architecture parameter.
+type ScoreMatrix struct {
+	Name   string      `json:"name"`
+	Values [][]float64 `json:"values"`
+}
+
+// Scores is the outcome of one scoring pass.
+type Scores struct {
+	Proxy    string        `json:"proxy"`
+	Seed     uint64        `json:"seed"`
+	Matrices []ScoreMatrix `json:"matrices"`
+	// Seconds is the wall time of the pass (graph execution and transfers;
+	// compilation is in Searcher.CompileSeconds).
+	Seconds float64 `json:"seconds"`
+}
+
+// Matrix returns the named score matrix.
+func (s *Scores) Matrix(name string) ([][]float64, error) {
+	for _, m := range s.Matrices {
+		if m.Name == name {
+			return m.Values, nil
+		}
+	}
+	return nil, fmt.Errorf("scores of %s have no matrix %q", s.Proxy, name)
+}
+
+// Searcher scores one supernet with one criterion on one backend; the graph
+// is compiled on the first call and reused for every seed.
+type Searcher struct {
+	net      Supernet
+	crit     Criterion
+	opts     Options
+	backend  compute.Backend
+	specs    []nn.ParamSpec
+	alphaIdx []int
+	exec     *Exec
+	// CompileSeconds is the time the first Score spent building and
+	// compiling the graph (not counted in its Seconds).
+	CompileSeconds float64
+	compiled       bool
+}
+
+// NewSearcher traces the supernet and prepares the scoring graph.
+func NewSearcher(b compute.Backend, net Supernet, crit Criterion, opts Options) (*Searcher, error) {
+	if opts.InputSize < 1 {
+		return nil, fmt.Errorf("input size %d, want >= 1", opts.InputSize)
+	}
+	if !(opts.AlphaStd > 0) || math.IsInf(opts.AlphaStd, 0) {
+		return nil, fmt.Errorf("alpha std %g, want a finite value > 0", opts.AlphaStd)
+	}
+	nopts := nn.Options{DType: crit.DType, BN: crit.BN}
+	specs, err := nn.Trace(b, nopts, func(n *nn.Net) {
+		net.Forward(n, Zeros(n.Graph(), shapes.Make(crit.DType, 1, opts.InputSize, opts.InputSize, 3)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Searcher{net: net, crit: crit, opts: opts, backend: b, specs: specs, alphaIdx: nn.FindParams(specs, nn.Alpha)}
+	if len(s.alphaIdx) == 0 {
+		return nil, errors.New("the supernet declares no architecture parameters")
+	}
+	numParams := len(specs)
+	s.exec, err = NewExec(b, func(in []*Node) []*Node {
+		n := nn.Bind(in[0].Graph(), nopts, specs, in[:numParams])
+		logits := net.Forward(n, in[numParams])
+		var labels *Node
+		if crit.NeedsData {
+			labels = OneHot(in[numParams+1], logits.Shape().Dimensions[1], crit.DType)
+		}
+		targets := make([]*Node, len(s.alphaIdx))
+		for i, j := range s.alphaIdx {
+			targets[i] = in[j]
+		}
+		return crit.Saliency(logits, labels, targets)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Specs are the parameters of the supernet, in graph-input order.
+func (s *Searcher) Specs() []nn.ParamSpec { return s.specs }
+
+// Close releases the compiled graph.
+func (s *Searcher) Close() { s.exec.Finalize() }
+
+// Score initialises the supernet from seed and scores every alpha entry.
+// batch is required by data criteria and ignored otherwise.
+func (s *Searcher) Score(seed uint64, batch *Batch) (*Scores, error) {
+	args, err := s.inputs(seed, batch)
+	if err != nil {
+		return nil, err
+	}
+	if !s.compiled {
+		argShapes := make([]shapes.Shape, len(args))
+		for i, a := range args {
+			argShapes[i] = a.(*tensors.Tensor).Shape()
+		}
+		start := time.Now()
+		if _, err := s.exec.Compile(argShapes...); err != nil {
+			return nil, fmt.Errorf("%s: compiling: %w", s.crit.Name, err)
+		}
+		s.CompileSeconds, s.compiled = time.Since(start).Seconds(), true
+	}
+	start := time.Now()
+	outs, err := s.exec.Exec(args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.crit.Name, err)
+	}
+	res := &Scores{Proxy: s.crit.Name, Seed: seed}
+	for i, j := range s.alphaIdx {
+		spec := s.specs[j]
+		flat, err := nn.FromTensor(outs[i])
+		if err != nil {
+			return nil, err
+		}
+		rows, cols := spec.Shape[0], spec.Shape[1]
+		m := ScoreMatrix{Name: spec.Name, Values: make([][]float64, rows)}
+		for r := range rows {
+			m.Values[r] = flat[r*cols : (r+1)*cols]
+		}
+		res.Matrices = append(res.Matrices, m)
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, res.Validate()
+}
+
+// Validate rejects scores that cannot rank anything: NaN or Inf anywhere,
+// or a matrix that is zero everywhere.
+func (s *Scores) Validate() error {
+	for _, m := range s.Matrices {
+		nonzero := false
+		for r, row := range m.Values {
+			for c, v := range row {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("%s seed %d: score %s[%d][%d] is %v", s.Proxy, s.Seed, m.Name, r, c, v)
+				}
+				nonzero = nonzero || v != 0
+			}
+		}
+		if !nonzero {
+			return fmt.Errorf("%s seed %d: every score of %s is zero (try another alpha scale)", s.Proxy, s.Seed, m.Name)
+		}
+	}
+	return nil
+}
+
+func (s *Searcher) inputs(seed uint64, batch *Batch) ([]any, error) {
+	values := nn.InitValues(s.specs, nn.InitOptions{Seed: seed, AlphaStd: s.opts.AlphaStd})
+	args := make([]any, 0, len(values)+2) // *tensors.Tensor each
+	for i, v := range values {
+		if s.crit.AbsParams {
+			for j := range v {
+				v[j] = math.Abs(v[j])
+			}
+		}
+		t, err := nn.ToTensor(v, s.crit.DType, s.specs[i].Shape...)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, t)
+	}
+	size := s.opts.InputSize
+	if !s.crit.NeedsData {
+		ones := make([]float64, size*size*3)
+		for i := range ones {
+			ones[i] = 1
+		}
+		t, err := nn.ToTensor(ones, s.crit.DType, 1, size, size, 3)
+		if err != nil {
+			return nil, err
+		}
+		return append(args, t), nil
+	}
+	if batch == nil {
+		return nil, fmt.Errorf("proxy %s needs a labelled batch of images (give a data directory)", s.crit.Name)
+	}
+	if batch.H != size || batch.W != size || len(batch.Images) != batch.N*size*size*3 || len(batch.Labels) != batch.N || batch.N < 1 {
+		return nil, fmt.Errorf("batch of %d images %dx%d (%d values, %d labels) does not match input size %d",
+			batch.N, batch.H, batch.W, len(batch.Images), len(batch.Labels), size)
+	}
+	for i, l := range batch.Labels {
+		if l < 0 {
+			return nil, fmt.Errorf("batch label %d is %d, want a class index >= 0", i, l)
+		}
+	}
+	img := make([]float64, len(batch.Images))
+	for i, v := range batch.Images {
+		img[i] = float64(v)
+	}
+	t, err := nn.ToTensor(img, s.crit.DType, batch.N, size, size, 3)
+	if err != nil {
+		return nil, err
+	}
+	return append(args, t, tensors.FromFlatDataAndDimensions(batch.Labels, batch.N)), nil
+}

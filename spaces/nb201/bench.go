@@ -1,0 +1,206 @@
+package nb201
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+)
+
+// Record is one cell's row of the benchmark table. Accuracies are in percent, after 200 epochs,
+// averaged over seeds.
+type Record struct {
+	Index int
+	Arch  Arch
+	// Final test accuracy; CIFAR-10 under the "cifar10" protocol (trained on train+valid).
+	Cifar10Test, Cifar100Test, ImageNet16Test float64
+	// The "cifar10-valid" protocol (trained on 25k images): validation and test accuracy.
+	Cifar10ValidValid, Cifar10ValidTest float64
+	// NAS-Bench-201 v1.1 values.
+	Cifar100Valid, Cifar100TestV11, ImageNet16Valid, ImageNet16TestV11 float64
+	// ParamsMB is the CIFAR-10 network's parameter count in millions.
+	ParamsMB float64
+}
+
+// metricColumns ties the CSV's metric columns to Record's fields. Columns are found by name so
+// that exports with extra or reordered columns still load.
+var metricColumns = [...]struct {
+	name  string
+	field func(*Record) *float64
+}{
+	{"cifar10_test", func(r *Record) *float64 { return &r.Cifar10Test }},
+	{"cifar100_test", func(r *Record) *float64 { return &r.Cifar100Test }},
+	{"imagenet16_test", func(r *Record) *float64 { return &r.ImageNet16Test }},
+	{"cifar10valid_valid", func(r *Record) *float64 { return &r.Cifar10ValidValid }},
+	{"cifar10valid_test", func(r *Record) *float64 { return &r.Cifar10ValidTest }},
+	{"cifar100_valid", func(r *Record) *float64 { return &r.Cifar100Valid }},
+	{"cifar100_test_v11", func(r *Record) *float64 { return &r.Cifar100TestV11 }},
+	{"imagenet16_valid", func(r *Record) *float64 { return &r.ImageNet16Valid }},
+	{"imagenet16_test_v11", func(r *Record) *float64 { return &r.ImageNet16TestV11 }},
+	{"params_mb", func(r *Record) *float64 { return &r.ParamsMB }},
+}
+
+// Bench is the benchmark table, indexed both by the official index and by arch.
+type Bench struct {
+	records []Record // records[i].Index == i
+	byArch  map[Arch]int
+}
+
+// LoadBench reads the NAS-Bench-201 accuracy CSV (see shared/data/README.md): a header naming at
+// least the columns index, arch and those of Record's metrics, in any order, then one row per
+// cell with the indices 0, 1, 2, ... in order and every arch at most once.
+func LoadBench(path string) (*Bench, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("nb201: load bench: %w", err)
+	}
+	defer f.Close()
+
+	r := csv.NewReader(f)
+	// Field counts are checked below, so that the error says which line and what was expected.
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("nb201: %s: empty file, want a header line", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("nb201: %s: %w", path, err)
+	}
+	cols, err := findColumns(path, header)
+	if err != nil {
+		return nil, err
+	}
+
+	b := &Bench{byArch: make(map[Arch]int)}
+	for {
+		row, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("nb201: %s: %w", path, err)
+		}
+		line, _ := r.FieldPos(0)
+		if len(row) != len(header) {
+			return nil, fmt.Errorf("nb201: %s line %d: %d fields, want %d as in the header", path, line, len(row), len(header))
+		}
+		rec, err := parseRecord(row, cols, len(b.records))
+		if err != nil {
+			return nil, fmt.Errorf("nb201: %s line %d, %w", path, line, err)
+		}
+		if prev, dup := b.byArch[rec.Arch]; dup {
+			return nil, fmt.Errorf("nb201: %s line %d: arch %s already at index %d", path, line, rec.Arch, prev)
+		}
+		b.byArch[rec.Arch] = rec.Index
+		b.records = append(b.records, rec)
+	}
+	if len(b.records) == 0 {
+		return nil, fmt.Errorf("nb201: %s: no rows after the header", path)
+	}
+	return b, nil
+}
+
+// columns holds the position in a row of each column LoadBench reads.
+type columns struct {
+	index, arch int
+	metrics     [len(metricColumns)]int
+}
+
+func findColumns(path string, header []string) (columns, error) {
+	pos := make(map[string]int, len(header))
+	for i, name := range header {
+		if _, dup := pos[name]; dup {
+			return columns{}, fmt.Errorf("nb201: %s: header names column %q twice", path, name)
+		}
+		pos[name] = i
+	}
+	find := func(name string) (int, error) {
+		i, ok := pos[name]
+		if !ok {
+			return -1, fmt.Errorf("nb201: %s: header has no column %q (have %q)", path, name, header)
+		}
+		return i, nil
+	}
+	var c columns
+	var err error
+	if c.index, err = find("index"); err != nil {
+		return columns{}, err
+	}
+	if c.arch, err = find("arch"); err != nil {
+		return columns{}, err
+	}
+	for m, mc := range metricColumns {
+		if c.metrics[m], err = find(mc.name); err != nil {
+			return columns{}, err
+		}
+	}
+	return c, nil
+}
+
+// parseRecord parses one row, which must hold index want. Errors start with the column, for
+// LoadBench to put the file and line in front.
+func parseRecord(row []string, c columns, want int) (Record, error) {
+	var rec Record
+	index, err := strconv.Atoi(row[c.index])
+	if err != nil {
+		return Record{}, fmt.Errorf("column \"index\": %q is not an integer", row[c.index])
+	}
+	switch {
+	case index < want:
+		return Record{}, fmt.Errorf("column \"index\": duplicate index %d, want %d (rows in index order)", index, want)
+	case index > want:
+		return Record{}, fmt.Errorf("column \"index\": index %d out of order, want %d (rows in index order)", index, want)
+	}
+	rec.Index = index
+	if rec.Arch, err = parseArch(row[c.arch]); err != nil {
+		return Record{}, fmt.Errorf("column \"arch\": %w", err)
+	}
+	for m, mc := range metricColumns {
+		s := row[c.metrics[m]]
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return Record{}, fmt.Errorf("column %q: %q is not a finite number", mc.name, s)
+		}
+		*mc.field(&rec) = v
+	}
+	return rec, nil
+}
+
+// Len is the number of cells in the table.
+func (b *Bench) Len() int { return len(b.records) }
+
+// Record returns the row with the given official index.
+func (b *Bench) Record(index int) (Record, error) {
+	if index < 0 || index >= len(b.records) {
+		return Record{}, fmt.Errorf("nb201: bench index %d out of range [0, %d)", index, len(b.records))
+	}
+	return b.records[index], nil
+}
+
+// Lookup returns the row of arch a.
+func (b *Bench) Lookup(a Arch) (Record, error) {
+	i, ok := b.byArch[a]
+	if !ok {
+		return Record{}, fmt.Errorf("nb201: arch %s not in the benchmark table of %d cells", a, len(b.records))
+	}
+	return b.records[i], nil
+}
+
+// Best returns the row with the largest metric, e.g.
+//
+//	b.Best(func(r Record) float64 { return r.Cifar10Test })
+//
+// Ties go to the lowest index, NaN loses to any number, and an empty Bench gives the zero Record.
+func (b *Bench) Best(metric func(Record) float64) Record {
+	var best Record
+	bestV := math.Inf(-1)
+	for i, r := range b.records {
+		if v := metric(r); i == 0 || v > bestV || (math.IsNaN(bestV) && !math.IsNaN(v)) {
+			best, bestV = r, v
+		}
+	}
+	return best
+}

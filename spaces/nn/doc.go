@@ -1,0 +1,29 @@
+// Package nn is the operation layer shared by every search space: convolutions,
+// batch norm, pooling, zero padding, linear layers and the bookkeeping of
+// named parameters.
+//
+// Every op is written with graph operations whose first and second derivatives
+// GoMLX's pure-Go backend computes correctly, because FreeDARTS differentiates
+// through the whole network (SynFlow, SNIP) and GraSP differentiates twice.
+// That rules out several stock GoMLX ops on v0.28, and each replacement here
+// is checked against finite differences in the tests:
+//
+//   - Convolutions are im2col: k*k shifted (and strided, dilated) slices of a
+//     zero-padded input, concatenated on the channel axis and multiplied by the
+//     weight matrix. On the go backend this is also an order of magnitude
+//     faster than the generic Convolve.
+//   - Zero padding is a concatenation with zeros (Pad has no gradient).
+//   - Pooling is a sum or max over the 3x3 shifted slices; the average pool
+//     divides by the per-pixel count of real (non-padding) inputs, which is
+//     exactly "padding not counted" (MeanPool's gradient crashes with padding).
+//   - Batch norm is written out with Sqrt and Div (BatchNormForTraining is not
+//     implemented on the go backend, and GoMLX's fallback stops gradients
+//     through the batch statistics, unlike PyTorch).
+//   - Slice's gradient is a Pad, so second derivatives need Pad's gradient,
+//     which GoMLX lacks: padvjp.go registers it.
+//
+// Tensors are NHWC. Parameters are named, declared by the network code as it
+// builds the graph (see Net), initialised on the host from a seed, and fed to
+// the graph as inputs, so the same seed gives the same weights on every
+// backend.
+package nn

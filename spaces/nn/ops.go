@@ -1,0 +1,199 @@
+package nn
+
+import (
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// OutSize is the spatial output size of a window of k taps, dilation d,
+// stride s over size with pad zeros on each side.
+func OutSize(size, k, stride, dilation, pad int) int {
+	return (size+2*pad-dilation*(k-1)-1)/stride + 1
+}
+
+// ZeroPad pads the two spatial axes of x [N,H,W,C] with pad zeros on each
+// side, by concatenation (see the package doc).
+func ZeroPad(x *Node, pad int) *Node {
+	return padSpatial(x, pad, 0)
+}
+
+func padSpatial(x *Node, pad int, value float64) *Node {
+	if pad == 0 {
+		return x
+	}
+	for _, axis := range []int{1, 2} {
+		dims := x.Shape().Clone().Dimensions
+		dims[axis] = pad
+		border := FillScalar(x.Graph(), shapes.Make(x.DType(), dims...), value)
+		x = Concatenate([]*Node{border, x, border}, axis)
+	}
+	return x
+}
+
+// windows returns the k*k shifted views of x [N,H,W,C] that a k x k window
+// with the given stride, dilation and padding sees, in row-major tap order.
+// Padding cells hold fill.
+func windows(x *Node, k, stride, dilation, pad int, fill float64) []*Node {
+	dims := x.Shape().Dimensions
+	ho := OutSize(dims[1], k, stride, dilation, pad)
+	wo := OutSize(dims[2], k, stride, dilation, pad)
+	if ho < 1 || wo < 1 {
+		exceptions.Panicf("nn: window %dx%d (stride %d, dilation %d, pad %d) does not fit input %v", k, k, stride, dilation, pad, dims)
+	}
+	xp := padSpatial(x, pad, fill)
+	views := make([]*Node, 0, k*k)
+	for i := range k {
+		for j := range k {
+			r0, c0 := i*dilation, j*dilation
+			views = append(views, Slice(xp, AxisRange(),
+				AxisRange(r0, r0+(ho-1)*stride+1).Stride(stride),
+				AxisRange(c0, c0+(wo-1)*stride+1).Stride(stride),
+				AxisRange()))
+		}
+	}
+	return views
+}
+
+// Conv2D is a convolution without bias and with "same" padding
+// (dilation*(k-1)/2) of x [N,H,W,Cin] with w [k*k*Cin, Cout], whose rows are
+// ordered (tap row, tap column, input channel). It is computed as im2col: the
+// shifted views concatenated on the channel axis, then one matrix product.
+func Conv2D(x, w *Node, k, stride, dilation int) *Node {
+	cin := x.Shape().Dimensions[3]
+	if w.Rank() != 2 || w.Shape().Dimensions[0] != k*k*cin {
+		exceptions.Panicf("nn: Conv2D weight %v does not match a %dx%d kernel over %d channels", w.Shape().Dimensions, k, k, cin)
+	}
+	var patches *Node
+	if k == 1 {
+		patches = windows(x, 1, stride, 1, 0, 0)[0]
+	} else {
+		patches = Concatenate(windows(x, k, stride, dilation, dilation*(k-1)/2, 0), 3)
+	}
+	d := patches.Shape().Dimensions
+	y := MatMul(Reshape(patches, d[0]*d[1]*d[2], d[3]), w)
+	return Reshape(y, d[0], d[1], d[2], w.Shape().Dimensions[1])
+}
+
+// DepthwiseConv2D convolves each channel of x [N,H,W,C] with its own k x k
+// filter, w [k*k, C], with "same" padding and no bias.
+func DepthwiseConv2D(x, w *Node, k, stride, dilation int) *Node {
+	c := x.Shape().Dimensions[3]
+	if w.Rank() != 2 || w.Shape().Dimensions[0] != k*k || w.Shape().Dimensions[1] != c {
+		exceptions.Panicf("nn: DepthwiseConv2D weight %v does not match a %dx%d kernel over %d channels", w.Shape().Dimensions, k, k, c)
+	}
+	var y *Node
+	for t, v := range windows(x, k, stride, dilation, dilation*(k-1)/2, 0) {
+		term := Mul(v, Reshape(Slice(w, AxisElem(t), AxisRange()), 1, 1, 1, c))
+		if y == nil {
+			y = term
+		} else {
+			y = Add(y, term)
+		}
+	}
+	return y
+}
+
+// AvgPool2D averages k x k windows, not counting padding cells: each output is
+// divided by the number of real input cells its window covers.
+func AvgPool2D(x *Node, k, stride, pad int) *Node {
+	dims := x.Shape().Dimensions
+	sum := ReduceSumNodes(windows(x, k, stride, 1, pad, 0))
+	ho, wo := sum.Shape().Dimensions[1], sum.Shape().Dimensions[2]
+	counts := make([]float64, ho*wo)
+	for i := range ho {
+		for j := range wo {
+			rows := overlap(i*stride-pad, k, dims[1])
+			cols := overlap(j*stride-pad, k, dims[2])
+			counts[i*wo+j] = 1 / float64(rows*cols)
+		}
+	}
+	inv := ConvertDType(Reshape(Const(x.Graph(), counts), 1, ho, wo, 1), x.DType())
+	return Mul(sum, inv)
+}
+
+// overlap is how many of the k cells starting at start lie in [0, size).
+func overlap(start, k, size int) int {
+	return min(start+k, size) - max(start, 0)
+}
+
+// MaxPool2D takes the maximum over k x k windows; padding cells never win.
+func MaxPool2D(x *Node, k, stride, pad int) *Node {
+	views := windows(x, k, stride, 1, pad, lowest(x))
+	y := views[0]
+	for _, v := range views[1:] {
+		y = Max(y, v)
+	}
+	return y
+}
+
+// lowest is the most negative finite value of x's dtype: a padding value that
+// loses every max without the NaNs that -Inf can bring into gradients.
+func lowest(x *Node) float64 {
+	if x.DType().Size() == 4 {
+		return -3.4028234663852886e38
+	}
+	return -1.7976931348623157e308
+}
+
+// ReduceSumNodes adds nodes of equal shape.
+func ReduceSumNodes(nodes []*Node) *Node {
+	y := nodes[0]
+	for _, v := range nodes[1:] {
+		y = Add(y, v)
+	}
+	return y
+}
+
+// ReLU is max(x, 0).
+func ReLU(x *Node) *Node { return Max(x, ZerosLike(x)) }
+
+// GlobalAvgPool averages the spatial axes: [N,H,W,C] -> [N,C].
+func GlobalAvgPool(x *Node) *Node { return ReduceMean(x, 1, 2) }
+
+// Conv declares a convolution weight and applies Conv2D.
+func (n *Net) Conv(name string, x *Node, cout, k, stride, dilation int) *Node {
+	cin := x.Shape().Dimensions[3]
+	w := n.Param(name, Weight, k*k*cin, k*k*cin, cout)
+	return Conv2D(x, w, k, stride, dilation)
+}
+
+// DepthwiseConv declares a depthwise weight and applies DepthwiseConv2D.
+func (n *Net) DepthwiseConv(name string, x *Node, k, stride, dilation int) *Node {
+	c := x.Shape().Dimensions[3]
+	w := n.Param(name, Weight, k*k, k*k, c)
+	return DepthwiseConv2D(x, w, k, stride, dilation)
+}
+
+// Linear is x [N,In] times a weight [In,Out] plus a bias.
+func (n *Net) Linear(name string, x *Node, out int) *Node {
+	in := x.Shape().Dimensions[1]
+	w := n.Param(name+"/w", Weight, in, in, out)
+	b := n.Param(name+"/b", Bias, in, out)
+	return Add(MatMul(x, w), Reshape(b, 1, out))
+}
+
+// BatchNorm normalises each channel of x [N,H,W,C] as the Options say.
+func (n *Net) BatchNorm(name string, x *Node) *Node {
+	if n.opts.BN == BNNone {
+		return x
+	}
+	c := x.Shape().Dimensions[3]
+	mean := Reshape(ReduceMean(x, 0, 1, 2), 1, 1, 1, c)
+	centred := Sub(x, mean)
+	variance := Reshape(ReduceMean(Square(centred), 0, 1, 2), 1, 1, 1, c)
+	y := Div(centred, Sqrt(AddScalar(variance, BNEpsilon)))
+	if n.opts.Affine {
+		gamma := n.Param(name+"/scale", BNScale, 0, c)
+		beta := n.Param(name+"/shift", BNShift, 0, c)
+		y = Add(Mul(y, Reshape(gamma, 1, 1, 1, c)), Reshape(beta, 1, 1, 1, c))
+	}
+	return y
+}
+
+// ReLUConvBN is ReLU, a convolution, then batch norm: the building block of
+// both NAS-Bench-201 and DARTS.
+func (n *Net) ReLUConvBN(name string, x *Node, cout, k, stride, dilation int) *Node {
+	s := n.Sub(name)
+	return s.BatchNorm("bn", s.Conv("conv", ReLU(x), cout, k, stride, dilation))
+}
