@@ -5,6 +5,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
+	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -213,4 +214,40 @@ func Select(scores [][]float64) (Arch, error) {
 		a[e] = best
 	}
 	return a, nil
+}
+
+// Space is NAS-Bench-201 as a freedarts.Space (see package freedarts).
+type Space struct{ Net *Supernet }
+
+// NewSpace returns the space with the supernet of cfg.
+func NewSpace(cfg Config) (*Space, error) {
+	net, err := NewSupernet(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Space{net}, nil
+}
+
+func (s *Space) Name() string { return "nb201" }
+
+func (s *Space) Supernet() freedarts.Supernet { return s.Net }
+
+func (s *Space) InputSize() int { return s.Net.InputSize }
+
+// AlphaStd is the reference code's 1e-3.
+func (s *Space) AlphaStd() float64 { return 1e-3 }
+
+func (s *Space) Labels(string) (rows, cols []string) { return Rows(), Ops[:] }
+
+// Select applies Select to the "alpha" scores and returns the arch string.
+func (s *Space) Select(scores *freedarts.Scores) (string, error) {
+	m, err := scores.Matrix(AlphaName)
+	if err != nil {
+		return "", err
+	}
+	a, err := Select(m)
+	if err != nil {
+		return "", err
+	}
+	return a.String(), nil
 }
