@@ -53,6 +53,15 @@ type Scores struct {
 	Seconds float64 `json:"seconds"`
 }
 
+// ByName returns the score matrices keyed by alpha name.
+func (s *Scores) ByName() map[string][][]float64 {
+	m := make(map[string][][]float64, len(s.Matrices))
+	for _, sm := range s.Matrices {
+		m[sm.Name] = sm.Values
+	}
+	return m
+}
+
 // Matrix returns the named score matrix.
 func (s *Scores) Matrix(name string) ([][]float64, error) {
 	for _, m := range s.Matrices {

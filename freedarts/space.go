@@ -7,19 +7,22 @@ import (
 )
 
 // Space is a search space as the search needs it: its supernet, the shape
-// of its input, and its rule for turning scores into an architecture.
+// of its input, and its rule for turning scores into an architecture. The
+// methods use only standard and nn types, so that the spaces need not import
+// this package.
 type Space interface {
+	Supernet
 	// Name is the space's name on the command line (nb201, darts, ...).
 	Name() string
-	Supernet() Supernet
 	// InputSize is the height and width of the input image.
 	InputSize() int
 	// AlphaStd is the reference scale of alpha's initialisation.
 	AlphaStd() float64
 	// Labels returns the row and column labels of the named alpha.
 	Labels(alpha string) (rows, cols []string)
-	// Select encodes the architecture chosen from the scores.
-	Select(s *Scores) (string, error)
+	// Select encodes the architecture chosen from the score matrices, keyed
+	// by alpha name.
+	Select(scores map[string][][]float64) (string, error)
 }
 
 // Result is one search: the scores, the architecture chosen from them and
@@ -51,7 +54,7 @@ func NewSearch(b compute.Backend, backendName string, space Space, crit Criterio
 	if alphaStd <= 0 {
 		alphaStd = space.AlphaStd()
 	}
-	s, err := NewSearcher(b, space.Supernet(), crit, Options{InputSize: space.InputSize(), AlphaStd: alphaStd})
+	s, err := NewSearcher(b, space, crit, Options{InputSize: space.InputSize(), AlphaStd: alphaStd})
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", space.Name(), crit.Name, err)
 	}
@@ -70,7 +73,7 @@ func (s *Search) Run(seed uint64, batch *Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	arch, err := s.space.Select(scores)
+	arch, err := s.space.Select(scores.ByName())
 	if err != nil {
 		return nil, err
 	}

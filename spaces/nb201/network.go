@@ -5,7 +5,6 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
-	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -216,8 +215,9 @@ func Select(scores [][]float64) (Arch, error) {
 	return a, nil
 }
 
-// Space is NAS-Bench-201 as a freedarts.Space (see package freedarts).
-type Space struct{ Net *Supernet }
+// Space is NAS-Bench-201 as a FreeDARTS search space (freedarts.Space): the
+// supernet plus the selection rule.
+type Space struct{ *Supernet }
 
 // NewSpace returns the space with the supernet of cfg.
 func NewSpace(cfg Config) (*Space, error) {
@@ -228,22 +228,23 @@ func NewSpace(cfg Config) (*Space, error) {
 	return &Space{net}, nil
 }
 
+// Name is the space's command-line name.
 func (s *Space) Name() string { return "nb201" }
 
-func (s *Space) Supernet() freedarts.Supernet { return s.Net }
-
-func (s *Space) InputSize() int { return s.Net.InputSize }
+// InputSize is the input's height and width.
+func (s *Space) InputSize() int { return s.Config.InputSize }
 
 // AlphaStd is the reference code's 1e-3.
 func (s *Space) AlphaStd() float64 { return 1e-3 }
 
+// Labels are the edges (rows) and ops (columns) of alpha.
 func (s *Space) Labels(string) (rows, cols []string) { return Rows(), Ops[:] }
 
-// Select applies Select to the "alpha" scores and returns the arch string.
-func (s *Space) Select(scores *freedarts.Scores) (string, error) {
-	m, err := scores.Matrix(AlphaName)
-	if err != nil {
-		return "", err
+// Select applies Select to the alpha scores and returns the arch string.
+func (s *Space) Select(scores map[string][][]float64) (string, error) {
+	m, ok := scores[AlphaName]
+	if !ok {
+		return "", fmt.Errorf("nb201: no %q scores to select from", AlphaName)
 	}
 	a, err := Select(m)
 	if err != nil {
