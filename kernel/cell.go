@@ -1,0 +1,483 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"sort"
+	"strings"
+)
+
+// CellEdge is a directed edge of a cell: the output of node From, transformed by Op,
+// feeds node To. From and To index CellDiagram.Nodes.
+type CellEdge struct {
+	From, To int
+	Op       string
+}
+
+// CellDiagram describes one cell to draw: node labels and op-labelled edges.
+//
+// Edges whose Op is "none" are not drawn (they still count for the layout, so that a
+// cell keeps its shape whatever ops it holds). Edges whose Op is "concat" are drawn
+// dashed and grey, without label: use them for the concatenation of the intermediate
+// nodes into a DARTS cell output.
+//
+// Node labels may use a TeX-like subscript: "c_{k-1}" is drawn as c with subscript k-1.
+//
+// Examples: a NAS-Bench-201 cell has Nodes "0".."3" and 6 edges i->j (i<j); a DARTS
+// cell has Nodes "c_{k-2}", "c_{k-1}", "0".."3", "c_{k}", 8 op edges and 4 "concat"
+// edges into "c_{k}".
+type CellDiagram struct {
+	Title string
+	Nodes []string
+	Edges []CellEdge
+}
+
+// Op names with a fixed meaning in CellDiagram.
+const (
+	OpNone   = "none"
+	OpConcat = "concat"
+)
+
+// cell layout constants, in pixels.
+const (
+	cdMargin     = 12.0
+	cdNodeR      = 17.0
+	cdBoxH       = 30.0
+	cdNodeFont   = 13.0
+	cdSubFont    = 9.0
+	cdLabelFont  = 11.0
+	cdRowGap     = 96.0
+	cdMinLayerGx = 160.0
+)
+
+// opPalette holds fixed colours for the ops of NAS-Bench-201 and DARTS; other op names
+// get a colour from fallbackPalette by a stable hash of the name.
+var opPalette = map[string]string{
+	"none":         "#9e9e9e",
+	"skip_connect": "#2ca02c",
+	"nor_conv_1x1": "#1f77b4",
+	"nor_conv_3x3": "#d62728",
+	"avg_pool_3x3": "#9467bd",
+	"max_pool_3x3": "#8c564b",
+	"sep_conv_3x3": "#ff7f0e",
+	"sep_conv_5x5": "#e377c2",
+	"dil_conv_3x3": "#17becf",
+	"dil_conv_5x5": "#8c8c00",
+	"concat":       "#777777",
+}
+
+var fallbackPalette = []string{
+	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+	"#8c564b", "#e377c2", "#4d4d4d", "#8c8c00", "#17becf",
+}
+
+// OpColor returns the colour ("#rrggbb") used for op in cell diagrams: fixed for the
+// NAS-Bench-201 and DARTS op names, a stable hash-based pick otherwise.
+func OpColor(op string) string {
+	if c, ok := opPalette[op]; ok {
+		return c
+	}
+	h := fnv.New32a()
+	h.Write([]byte(op))
+	return fallbackPalette[h.Sum32()%uint32(len(fallbackPalette))]
+}
+
+type point struct{ x, y float64 }
+
+func (p point) add(q point) point     { return point{p.x + q.x, p.y + q.y} }
+func (p point) sub(q point) point     { return point{p.x - q.x, p.y - q.y} }
+func (p point) scale(f float64) point { return point{p.x * f, p.y * f} }
+func (p point) norm() float64         { return math.Hypot(p.x, p.y) }
+func (p point) perp() point           { return point{-p.y, p.x} }
+func (p point) String() string        { return num(p.x) + "," + num(p.y) }
+func (p point) unit() point {
+	n := p.norm()
+	if n == 0 {
+		return point{1, 0}
+	}
+	return p.scale(1 / n)
+}
+
+// box is an axis-aligned rectangle.
+type box struct{ x0, y0, x1, y1 float64 }
+
+func (a box) overlaps(b box) bool {
+	return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1
+}
+
+func (a box) union(b box) box {
+	return box{math.Min(a.x0, b.x0), math.Min(a.y0, b.y0), math.Max(a.x1, b.x1), math.Max(a.y1, b.y1)}
+}
+
+// cdNode is a laid-out node.
+type cdNode struct {
+	label     string
+	main, sub string // label split into main text and subscript
+	pos       point
+	isBox     bool
+	halfW     float64 // half width of the box (or radius)
+	halfH     float64
+	layer     int
+}
+
+// extent returns the distance from the node centre to its border in direction d.
+func (n *cdNode) extent(d point) float64 {
+	if !n.isBox {
+		return cdNodeR
+	}
+	d = d.unit()
+	t := math.Inf(1)
+	if d.x != 0 {
+		t = math.Min(t, n.halfW/math.Abs(d.x))
+	}
+	if d.y != 0 {
+		t = math.Min(t, n.halfH/math.Abs(d.y))
+	}
+	return t
+}
+
+func (n *cdNode) bounds() box {
+	return box{n.pos.x - n.halfW, n.pos.y - n.halfH, n.pos.x + n.halfW, n.pos.y + n.halfH}
+}
+
+// splitSubscript splits "c_{k-1}" into ("c", "k-1") and "x_1" into ("x", "1").
+func splitSubscript(label string) (main, sub string) {
+	i := strings.Index(label, "_")
+	if i <= 0 || i == len(label)-1 {
+		return label, ""
+	}
+	rest := label[i+1:]
+	if strings.HasPrefix(rest, "{") && strings.HasSuffix(rest, "}") {
+		return label[:i], rest[1 : len(rest)-1]
+	}
+	if len([]rune(rest)) == 1 {
+		return label[:i], rest
+	}
+	return label, ""
+}
+
+// validateCell checks node indices, self-loops, empty ops and cycles, and returns the
+// layer of every node (longest path from a source, over all edges, "none" included).
+func validateCell(c CellDiagram) ([]int, error) {
+	name := c.Title
+	if name == "" {
+		name = "(untitled)"
+	}
+	n := len(c.Nodes)
+	if n == 0 {
+		return nil, fmt.Errorf("cell %q: no nodes", name)
+	}
+	indeg := make([]int, n)
+	out := make([][]int, n)
+	for k, e := range c.Edges {
+		for _, v := range []int{e.From, e.To} {
+			if v < 0 || v >= n {
+				return nil, fmt.Errorf("cell %q: edge %d (%d->%d, op %q) names node %d, out of range [0, %d)",
+					name, k, e.From, e.To, e.Op, v, n)
+			}
+		}
+		if e.From == e.To {
+			return nil, fmt.Errorf("cell %q: edge %d (op %q) is a self-loop on node %d (%q)", name, k, e.Op, e.From, c.Nodes[e.From])
+		}
+		if strings.TrimSpace(e.Op) == "" {
+			return nil, fmt.Errorf("cell %q: edge %d (%d->%d) has an empty op name", name, k, e.From, e.To)
+		}
+		indeg[e.To]++
+		out[e.From] = append(out[e.From], e.To)
+	}
+	// Kahn's algorithm, computing the longest-path layer on the way.
+	layer := make([]int, n)
+	queue := []int{}
+	for v := 0; v < n; v++ {
+		if indeg[v] == 0 {
+			queue = append(queue, v)
+		}
+	}
+	seen := 0
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		seen++
+		for _, w := range out[v] {
+			layer[w] = max(layer[w], layer[v]+1)
+			indeg[w]--
+			if indeg[w] == 0 {
+				queue = append(queue, w)
+			}
+		}
+	}
+	if seen != n {
+		return nil, fmt.Errorf("cell %q: edges form a cycle; a cell must be a directed acyclic graph", name)
+	}
+	return layer, nil
+}
+
+// CellSVG returns an inline SVG (class "freedarts-cell") of the cell: nodes laid out
+// left to right in layers (longest path from the inputs), inputs and outputs as boxes,
+// intermediate nodes as circles, and one curved arrow per edge labelled with its op
+// and coloured by OpColor. "none" edges are omitted; "concat" edges are dashed.
+//
+// It returns an error for a cell without nodes, an edge naming a node out of range, a
+// self-loop, an empty op name, or edges that form a cycle.
+func CellSVG(c CellDiagram) (string, error) {
+	layers, err := validateCell(c)
+	if err != nil {
+		return "", err
+	}
+	n := len(c.Nodes)
+
+	// Node shapes: boxes for sources, sinks and long labels; circles otherwise.
+	hasIn, hasOut := make([]bool, n), make([]bool, n)
+	for _, e := range c.Edges {
+		hasOut[e.From], hasIn[e.To] = true, true
+	}
+	nodes := make([]*cdNode, n)
+	maxLayer := 0
+	byLayer := map[int][]int{}
+	for i, label := range c.Nodes {
+		main, sub := splitSubscript(label)
+		w := textWidth(main, cdNodeFont) + textWidth(sub, cdSubFont)
+		nd := &cdNode{label: label, main: main, sub: sub, layer: layers[i]}
+		if !hasIn[i] || !hasOut[i] || w > 2*cdNodeR-8 {
+			nd.isBox = true
+			nd.halfW, nd.halfH = math.Max(20, w/2+8), cdBoxH/2
+		} else {
+			nd.halfW, nd.halfH = cdNodeR, cdNodeR
+		}
+		nodes[i] = nd
+		maxLayer = max(maxLayer, layers[i])
+		byLayer[layers[i]] = append(byLayer[layers[i]], i)
+	}
+
+	// Layer spacing: wide enough for the longest op label between two nodes.
+	maxLabel := 0.0
+	for _, e := range c.Edges {
+		if e.Op != OpNone && e.Op != OpConcat {
+			maxLabel = math.Max(maxLabel, textWidth(e.Op, cdLabelFont))
+		}
+	}
+	gap := math.Max(cdMinLayerGx, maxLabel+2*cdNodeR+40)
+	for l := 0; l <= maxLayer; l++ {
+		ids := byLayer[l]
+		for k, i := range ids {
+			nodes[i].pos = point{float64(l) * gap, (float64(k) - float64(len(ids)-1)/2) * cdRowGap}
+		}
+	}
+
+	// Edges to draw, in a deterministic order; duplicates (same from/to) fan out.
+	type drawEdge struct {
+		CellEdge
+		dup int
+	}
+	var edges []drawEdge
+	pairCount := map[[2]int]int{}
+	for _, e := range c.Edges {
+		if e.Op == OpNone {
+			continue
+		}
+		key := [2]int{e.From, e.To}
+		edges = append(edges, drawEdge{e, pairCount[key]})
+		pairCount[key]++
+	}
+
+	var bb box = nodes[0].bounds()
+	for _, nd := range nodes {
+		bb = bb.union(nd.bounds())
+	}
+	var placed []box
+	for _, nd := range nodes {
+		placed = append(placed, nd.bounds())
+	}
+
+	var body strings.Builder
+	// Edges first, so that nodes are drawn on top.
+	var labels strings.Builder
+	for _, e := range edges {
+		a, z := nodes[e.From], nodes[e.To]
+		p0, p2 := a.pos, z.pos
+		d := p2.sub(p0)
+		normal := d.unit().perp()
+		span := z.layer - a.layer
+		off := 0.0
+		if span > 1 {
+			peak := 26 + 24*float64(span-2)
+			// Bow away from the centre line; on it, alternate by layer so that
+			// arcs from the same node nest (NAS-Bench-201: 0->2, 0->3 above, 1->3 below).
+			// (normal.y > 0: layers grow left to right, so off > 0 bows downwards.)
+			sign := 1.0
+			switch my := (p0.y + p2.y) / 2; {
+			case my < -1:
+				sign = -1
+			case my > 1:
+				sign = 1
+			case a.layer%2 == 0:
+				sign = -1
+			}
+			off = sign * 2 * peak
+		}
+		if e.dup > 0 {
+			k := float64((e.dup + 1) / 2)
+			if e.dup%2 == 1 {
+				off += 36 * k
+			} else {
+				off -= 36 * k
+			}
+		}
+		ctrl := p0.add(d.scale(0.5)).add(normal.scale(off))
+		s := p0.add(ctrl.sub(p0).unit().scale(a.extent(ctrl.sub(p0)) + 2))
+		end := p2.sub(p2.sub(ctrl).unit().scale(z.extent(p2.sub(ctrl)) + 2))
+		if off == 0 {
+			ctrl = s.add(end).scale(0.5)
+		}
+		col := OpColor(e.Op)
+		dash := ""
+		if e.Op == OpConcat {
+			dash = ` stroke-dasharray="5,4"`
+		}
+		// Tangent at the end of the quadratic curve, for the arrow head.
+		v := end.sub(ctrl).unit()
+		if end.sub(ctrl).norm() < 1e-9 {
+			v = end.sub(s).unit()
+		}
+		base := end.sub(v.scale(10))
+		w := v.perp().scale(4.5)
+		fmt.Fprintf(&body, `<path class="edge" d="M%s Q%s %s" fill="none" stroke="%s" stroke-width="2"%s><title>%s</title></path>`+"\n",
+			s, ctrl, base, col, dash, esc(fmt.Sprintf("%s -> %s: %s", a.label, z.label, e.Op)))
+		fmt.Fprintf(&body, `<path class="arrow" d="M%s L%s L%s Z" fill="%s"/>`+"\n", end, base.add(w), base.sub(w), col)
+		bb = bb.union(box{math.Min(s.x, end.x), math.Min(s.y, end.y), math.Max(s.x, end.x), math.Max(s.y, end.y)})
+		mid := s.scale(0.25).add(ctrl.scale(0.5)).add(end.scale(0.25))
+		bb = bb.union(box{mid.x, mid.y, mid.x, mid.y})
+		if e.Op == OpConcat {
+			continue
+		}
+		// Label: the first position along the curve that does not overlap earlier
+		// labels or nodes.
+		lw, lh := textWidth(e.Op, cdLabelFont), cdLabelFont+2
+		var at point
+		var lb box
+		for k, t := range []float64{0.5, 0.38, 0.62, 0.28, 0.72, 0.5} {
+			u := 1 - t
+			at = s.scale(u * u).add(ctrl.scale(2 * u * t)).add(end.scale(t * t))
+			lb = box{at.x - lw/2 - 2, at.y - lh/2, at.x + lw/2 + 2, at.y + lh/2}
+			free := true
+			for _, o := range placed {
+				if lb.overlaps(o) {
+					free = false
+					break
+				}
+			}
+			if free || k == 5 {
+				break
+			}
+		}
+		placed = append(placed, lb)
+		bb = bb.union(lb)
+		fmt.Fprintf(&labels, `<text class="op-label" x="%s" y="%s" font-size="%s" text-anchor="middle" dominant-baseline="central" fill="%s" stroke="#ffffff" stroke-width="3" paint-order="stroke">%s</text>`+"\n",
+			num(at.x), num(at.y), num(cdLabelFont), col, esc(e.Op))
+	}
+	body.WriteString(labels.String())
+	for _, nd := range nodes {
+		if nd.isBox {
+			fmt.Fprintf(&body, `<rect class="node" x="%s" y="%s" width="%s" height="%s" rx="5" fill="#eef3fb" stroke="#333333" stroke-width="1.5"/>`+"\n",
+				num(nd.pos.x-nd.halfW), num(nd.pos.y-nd.halfH), num(2*nd.halfW), num(2*nd.halfH))
+		} else {
+			fmt.Fprintf(&body, `<circle class="node" cx="%s" cy="%s" r="%s" fill="#ffffff" stroke="#333333" stroke-width="1.5"/>`+"\n",
+				num(nd.pos.x), num(nd.pos.y), num(cdNodeR))
+		}
+		fmt.Fprintf(&body, `<text class="node-label" x="%s" y="%s" font-size="%s" text-anchor="middle" dominant-baseline="central">%s`,
+			num(nd.pos.x), num(nd.pos.y), num(cdNodeFont), esc(nd.main))
+		if nd.sub != "" {
+			fmt.Fprintf(&body, `<tspan font-size="%s" dy="4">%s</tspan>`, num(cdSubFont), esc(nd.sub))
+		}
+		body.WriteString("</text>\n")
+	}
+
+	titleH := 0.0
+	if c.Title != "" {
+		titleH = 22
+		bb.x1 = math.Max(bb.x1, bb.x0+textWidth(c.Title, 14))
+	}
+	width := bb.x1 - bb.x0 + 2*cdMargin
+	height := bb.y1 - bb.y0 + 2*cdMargin + titleH
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="freedarts-cell" width="%s" height="%s" viewBox="0 0 %s %s" font-family="sans-serif" role="img">`+"\n",
+		num(width), num(height), num(width), num(height))
+	if c.Title != "" {
+		fmt.Fprintf(&b, `<text class="title" x="%s" y="%s" font-size="14" font-weight="bold">%s</text>`+"\n",
+			num(cdMargin), num(cdMargin+14), esc(c.Title))
+	}
+	fmt.Fprintf(&b, `<g transform="translate(%s %s)">`+"\n", num(cdMargin-bb.x0), num(cdMargin+titleH-bb.y0))
+	b.WriteString(body.String())
+	b.WriteString("</g>\n</svg>")
+	return b.String(), nil
+}
+
+// CellsHTML returns the SVGs of all cells side by side in one HTML <div> (class
+// "freedarts-cells"). All cells are validated; the errors of all invalid cells are
+// joined.
+func CellsHTML(cells ...CellDiagram) (string, error) {
+	var errs []error
+	var b strings.Builder
+	b.WriteString(`<div class="freedarts-cells" style="display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start">`)
+	b.WriteString("\n")
+	for _, c := range cells {
+		svg, err := CellSVG(c)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		b.WriteString(svg)
+		b.WriteString("\n")
+	}
+	b.WriteString("</div>")
+	if len(errs) > 0 {
+		return "", errors.Join(errs...)
+	}
+	return b.String(), nil
+}
+
+// ShowCells displays the cells side by side (CellsHTML) in the notebook, or writes their
+// edge lists to TextOutput outside GoNB.
+func ShowCells(cells ...CellDiagram) error {
+	h, err := CellsHTML(cells...)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, c := range cells {
+		b.WriteString(cellText(c))
+	}
+	return show(h, b.String())
+}
+
+// cellText is the plain-text rendering of a cell: one line per edge.
+func cellText(c CellDiagram) string {
+	var b strings.Builder
+	title := c.Title
+	if title == "" {
+		title = "cell"
+	}
+	fmt.Fprintf(&b, "%s: %d nodes\n", title, len(c.Nodes))
+	edges := append([]CellEdge(nil), c.Edges...)
+	sort.SliceStable(edges, func(i, j int) bool {
+		if edges[i].To != edges[j].To {
+			return edges[i].To < edges[j].To
+		}
+		return edges[i].From < edges[j].From
+	})
+	var omitted []string
+	for _, e := range edges {
+		arrow := c.Nodes[e.From] + " -> " + c.Nodes[e.To]
+		if e.Op == OpNone {
+			omitted = append(omitted, arrow)
+			continue
+		}
+		fmt.Fprintf(&b, "  %s  %s\n", padRight(arrow, 18), e.Op)
+	}
+	if len(omitted) > 0 {
+		fmt.Fprintf(&b, "  (none: %s)\n", strings.Join(omitted, ", "))
+	}
+	return b.String()
+}

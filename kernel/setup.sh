@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# kernel/setup.sh: set up Jupyter + the GoNB Go kernel for the FreeDARTS notebooks on
+# Debian 12 (bookworm). Idempotent: it installs only what is missing or at another
+# version, then (re-)registers the kernel. Versions come from kernel/versions.env.
+#
+# Usage: kernel/setup.sh [--with-chromium] [--with-pjrt] [--system-only]
+#   --with-chromium  also install chromium (screenshots of scripts/notebook-test.sh)
+#   --with-pjrt      also install the XLA CPU PJRT plugin for GoMLX (downloads from GitHub)
+#   --system-only    only the steps that need root (Debian packages, Go); run the
+#                    script again without it as the notebook user
+#
+# Steps: Debian packages (apt, as root or with sudo) -> Go >= GO_VERSION (go.dev/dl,
+# only if missing/older) -> gonb built from this module (version pinned by go.mod),
+# goimports, gopls into $(go env GOBIN) or $(go env GOPATH)/bin -> `gonb --install`,
+# with that bin directory and Go's put on the kernel's PATH (kernel.json "env").
+set -euo pipefail
+
+KERNEL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$KERNEL_DIR/.." && pwd)
+# shellcheck source=kernel/versions.env
+. "$KERNEL_DIR/versions.env"
+
+JUPYTER=${JUPYTER:-/usr/bin/jupyter}
+PYTHON=${PYTHON:-/usr/bin/python3}
+GO_INSTALL_DIR=${GO_INSTALL_DIR:-/usr/local/go}
+# Debian's ipykernel imports debugpy, which warns about frozen modules on every
+# `jupyter kernelspec list` whose output is captured; the warning is harmless.
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+
+with_chromium=0 with_pjrt=0 system_only=0
+for arg in "$@"; do
+	case "$arg" in
+	--with-chromium) with_chromium=1 ;;
+	--with-pjrt) with_pjrt=1 ;;
+	--system-only) system_only=1 ;;
+	-h | --help)
+		sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "setup.sh: unknown argument: $arg (see --help)" >&2
+		exit 2
+		;;
+	esac
+done
+
+log() { printf '==> %s\n' "$*"; }
+die() {
+	printf 'setup.sh: error: %s\n' "$*" >&2
+	exit 1
+}
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		die "needs root (or sudo) for: $*"
+	fi
+}
+
+# version_ge A B: true if version A >= version B (dotted, optional leading "v"/"go").
+version_ge() {
+	local a=${1#go} b=${2#go}
+	a=${a#v} b=${b#v}
+	[ "$(printf '%s\n%s\n' "$a" "$b" | sort -V | head -n1)" = "$b" ]
+}
+
+# --- 1. Debian packages -------------------------------------------------------
+apt_updated=0
+ensure_debs() {
+	local missing=() p
+	for p in "$@"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+			missing+=("$p")
+		fi
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		log "Debian packages already installed: $*"
+		return
+	fi
+	log "Installing Debian packages: ${missing[*]}"
+	if [ "$apt_updated" -eq 0 ]; then
+		as_root apt-get update
+		apt_updated=1
+	fi
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+command -v dpkg-query >/dev/null 2>&1 || die "this script targets Debian 12 (dpkg/apt not found)"
+# shellcheck disable=SC2086 # word splitting of the package lists is intended
+ensure_debs $DEBIAN_PACKAGES
+if [ "$with_chromium" -eq 1 ]; then
+	# shellcheck disable=SC2086
+	ensure_debs $DEBIAN_TEST_PACKAGES
+fi
+[ -x "$JUPYTER" ] || die "$JUPYTER not found after installing $DEBIAN_PACKAGES"
+
+# --- 2. Go ---------------------------------------------------------------------
+# Never let the go command download another toolchain behind our back.
+export GOTOOLCHAIN=local
+export PATH="$GO_INSTALL_DIR/bin:$PATH"
+current_go=""
+if command -v go >/dev/null 2>&1; then
+	current_go=$(go env GOVERSION 2>/dev/null || true)
+fi
+if [ -n "$current_go" ] && version_ge "$current_go" "$GO_VERSION"; then
+	log "Go: $current_go ($(command -v go)), >= go$GO_VERSION"
+else
+	arch=$(dpkg --print-architecture) # amd64, arm64, ...
+	tarball="go${GO_VERSION}.linux-${arch}.tar.gz"
+	log "Installing Go $GO_VERSION into $GO_INSTALL_DIR (found: ${current_go:-none})"
+	tmp=$(mktemp -d)
+	curl -fsSL -o "$tmp/$tarball" "https://go.dev/dl/$tarball" ||
+		die "cannot download https://go.dev/dl/$tarball: install Go >= $GO_VERSION (PATH or $GO_INSTALL_DIR) and re-run"
+	want_sum=$(curl -fsSL "https://dl.google.com/go/$tarball.sha256") || die "cannot download the checksum of $tarball"
+	echo "$want_sum  $tmp/$tarball" | sha256sum -c - >/dev/null || die "checksum mismatch for $tarball"
+	as_root rm -rf "$GO_INSTALL_DIR"
+	as_root mkdir -p "$GO_INSTALL_DIR"
+	as_root tar -C "$GO_INSTALL_DIR" --strip-components=1 -xzf "$tmp/$tarball"
+	rm -rf "$tmp"
+	hash -r
+	log "Go: $(go env GOVERSION)"
+fi
+
+if [ "$system_only" -eq 1 ]; then
+	log "--system-only: done (run kernel/setup.sh again as the notebook user)"
+	exit 0
+fi
+
+# --- 3. gonb, goimports, gopls -------------------------------------------------
+GOBIN_DIR=$(go env GOBIN)
+[ -n "$GOBIN_DIR" ] || GOBIN_DIR="$(go env GOPATH)/bin"
+mkdir -p "$GOBIN_DIR"
+export PATH="$GOBIN_DIR:$PATH"
+GO_BIN_DIR=$(dirname "$(command -v go)")
+
+# has_module BINARY MODULE VERSION: the binary was built with MODULE at VERSION.
+has_module() {
+	[ -x "$1" ] && go version -m "$1" 2>/dev/null |
+		awk -v m="$2" -v v="$3" '($1 == "mod" || $1 == "dep") && $2 == m && $3 == v { found = 1 } END { exit !found }'
+}
+
+mod_gonb=$(cd "$REPO_DIR" && go list -m -f '{{.Version}}' github.com/janpfeifer/gonb) ||
+	die "cannot read the github.com/janpfeifer/gonb requirement from $REPO_DIR/go.mod"
+[ "$mod_gonb" = "$GONB_VERSION" ] ||
+	die "kernel/versions.env has GONB_VERSION=$GONB_VERSION but go.mod requires github.com/janpfeifer/gonb $mod_gonb"
+
+if has_module "$GOBIN_DIR/gonb" github.com/janpfeifer/gonb "$GONB_VERSION"; then
+	log "gonb $GONB_VERSION already in $GOBIN_DIR"
+else
+	log "Building gonb $GONB_VERSION from this module (go.mod pins it; go.mod is not changed)"
+	(cd "$REPO_DIR" && go build -mod=readonly -o "$GOBIN_DIR/gonb" github.com/janpfeifer/gonb)
+fi
+
+# go install pkg@version runs outside any module, so it never touches this go.mod.
+install_tool() { # NAME PACKAGE MODULE VERSION
+	if has_module "$GOBIN_DIR/$1" "$3" "$4"; then
+		log "$1 $4 already in $GOBIN_DIR"
+	else
+		log "Installing $1 ($2@$4)"
+		(cd / && GOBIN="$GOBIN_DIR" GOFLAGS='' go install "$2@$4")
+	fi
+}
+install_tool goimports golang.org/x/tools/cmd/goimports golang.org/x/tools "$GOIMPORTS_VERSION"
+install_tool gopls golang.org/x/tools/gopls golang.org/x/tools/gopls "$GOPLS_VERSION"
+
+# --- 4. Register the kernel ----------------------------------------------------
+log "Registering the GoNB kernel (gonb --install)"
+"$GOBIN_DIR/gonb" --install --logtostderr
+
+# gonb --install records no PATH: the kernel inherits the PATH of whoever starts
+# Jupyter. Prepend the Go tool directories in kernel.json ("${PATH}" is expanded by
+# jupyter_client >= 7), so go, goimports and gopls are found however Jupyter starts.
+data_dir=${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}
+kernel_json="$data_dir/kernels/gonb/kernel.json"
+[ -f "$kernel_json" ] || die "gonb --install did not write $kernel_json"
+"$PYTHON" - "$kernel_json" "$GOBIN_DIR:$GO_BIN_DIR" <<'PY'
+import json, sys
+path, prefix = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    spec = json.load(f)
+spec.setdefault("env", {})["PATH"] = prefix + ":${PATH}"
+with open(path, "w") as f:
+    json.dump(spec, f, indent=1)
+    f.write("\n")
+PY
+log "Kernel spec: $kernel_json (PATH += $GOBIN_DIR:$GO_BIN_DIR)"
+specs=$("$JUPYTER" kernelspec list)
+grep -qE '^\s*gonb\s' <<<"$specs" || die "gonb not in '$JUPYTER kernelspec list':
+$specs"
+
+# --- 5. Optional: XLA CPU PJRT plugin ------------------------------------------
+if [ "$with_pjrt" -eq 1 ]; then
+	log "Installing the XLA CPU PJRT plugin (version pinned by go.mod's go-xla)"
+	(cd "$REPO_DIR" && go run -mod=readonly ./kernel/cmd/pjrtinstall)
+fi
+
+log "Done: gonb $GONB_VERSION, goimports $GOIMPORTS_VERSION, $(gopls version | head -n1), $(go env GOVERSION) in $GOBIN_DIR"
+log "Run the notebooks with: $JUPYTER notebook $REPO_DIR/notebooks   (kernel: \"Go (gonb)\")"

@@ -1,0 +1,104 @@
+package kernel
+
+import (
+	"strings"
+)
+
+// Table returns an HTML table (class "freedarts-table") with the given header row and
+// body rows. Every string is escaped with html.EscapeString. Rows may have different
+// lengths: short rows (and a short header) are padded with empty cells.
+func Table(headers []string, rows [][]string) string {
+	n := tableWidth(headers, rows)
+	var b strings.Builder
+	b.WriteString(`<table class="freedarts-table" style="border-collapse:collapse;font-family:sans-serif;font-size:13px">`)
+	b.WriteString("\n")
+	if len(headers) > 0 {
+		b.WriteString("<thead><tr>")
+		for j := 0; j < n; j++ {
+			b.WriteString(`<th style="border-bottom:2px solid #444;padding:3px 10px;text-align:left">`)
+			if j < len(headers) {
+				b.WriteString(esc(headers[j]))
+			}
+			b.WriteString("</th>")
+		}
+		b.WriteString("</tr></thead>\n")
+	}
+	b.WriteString("<tbody>\n")
+	for _, row := range rows {
+		b.WriteString("<tr>")
+		for j := 0; j < n; j++ {
+			b.WriteString(`<td style="border-bottom:1px solid #ddd;padding:3px 10px">`)
+			if j < len(row) {
+				b.WriteString(esc(row[j]))
+			}
+			b.WriteString("</td>")
+		}
+		b.WriteString("</tr>\n")
+	}
+	b.WriteString("</tbody>\n</table>")
+	return b.String()
+}
+
+// ShowTable displays Table(headers, rows) in the notebook, or writes an aligned text
+// table to TextOutput outside GoNB.
+func ShowTable(headers []string, rows [][]string) error {
+	return show(Table(headers, rows), tableText(headers, rows, false))
+}
+
+// tableWidth is the number of columns of a possibly ragged table.
+func tableWidth(headers []string, rows [][]string) int {
+	n := len(headers)
+	for _, r := range rows {
+		n = max(n, len(r))
+	}
+	return n
+}
+
+// tableText renders an aligned plain-text table. With rightAlign, all columns but the
+// first are right-aligned (for numbers).
+func tableText(headers []string, rows [][]string, rightAlign bool) string {
+	n := tableWidth(headers, rows)
+	if n == 0 {
+		return ""
+	}
+	widths := make([]int, n)
+	measure := func(r []string) {
+		for j, s := range r {
+			widths[j] = max(widths[j], len([]rune(s)))
+		}
+	}
+	measure(headers)
+	for _, r := range rows {
+		measure(r)
+	}
+	var b strings.Builder
+	line := func(r []string) {
+		parts := make([]string, n)
+		for j := 0; j < n; j++ {
+			s := ""
+			if j < len(r) {
+				s = r[j]
+			}
+			if rightAlign && j > 0 {
+				parts[j] = padLeft(s, widths[j])
+			} else {
+				parts[j] = padRight(s, widths[j])
+			}
+		}
+		b.WriteString(strings.TrimRight(strings.Join(parts, "  "), " "))
+		b.WriteString("\n")
+	}
+	if len(headers) > 0 {
+		line(headers)
+		total := 0
+		for _, w := range widths {
+			total += w
+		}
+		b.WriteString(strings.Repeat("-", total+2*(n-1)))
+		b.WriteString("\n")
+	}
+	for _, r := range rows {
+		line(r)
+	}
+	return b.String()
+}

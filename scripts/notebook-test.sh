@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# scripts/notebook-test.sh: execute every notebooks/*.ipynb headless with the real GoNB
+# kernel and check it (kernel/notebooktest): no error output, no "panic:" or
+# "exit status" in the output, every `<!-- expect: … -->` met; then export each executed
+# notebook to HTML and screenshot it with headless Chromium.
+#
+# Artifacts: build/notebooks/*.ipynb (executed), build/screenshots/*.html and *.png.
+#
+# Usage: scripts/notebook-test.sh [go test flags…]
+#   SKIP_SETUP=1             do not run kernel/setup.sh --with-chromium first
+#   FREEDARTS_NOTEBOOKS=GLOB run only notebooks/GLOB (default *.ipynb)
+#   FREEDARTS_SCREENSHOTS=0  skip the HTML export and screenshots
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+	kernel/setup.sh --with-chromium
+fi
+# The tools setup.sh installed, for this shell too.
+PATH="$(go env GOPATH)/bin:$PATH"
+export PATH
+
+echo "==> Running the notebooks (go test ./kernel/notebooktest/ -run Notebooks)"
+FREEDARTS_NOTEBOOK_TEST=1 go test -count=1 -timeout 60m -v -run 'Notebooks$' ./kernel/notebooktest/ "$@"
+echo "==> Executed notebooks: build/notebooks/   screenshots: build/screenshots/"
