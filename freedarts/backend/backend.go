@@ -25,6 +25,10 @@ import (
 // GOMLX_BACKEND names one.
 const Default = "go:ops_sequential"
 
+// AutoInstallEnv, when set to 1, lets GoMLX download the default PJRT plugins
+// on first use. Off by default: see the package doc.
+const AutoInstallEnv = "FREEDARTS_XLA_AUTO_INSTALL"
+
 // EnvVar is the environment variable GoMLX itself reads for the backend.
 const EnvVar = compute.ConfigEnvVar
 

@@ -11,10 +11,6 @@ import (
 	"github.com/gomlx/go-xla/compute/xla" // registers "xla"
 )
 
-// AutoInstallEnv, when set to 1, lets GoMLX download the default PJRT plugins
-// on first use. Off by default: see the package doc.
-const AutoInstallEnv = "FREEDARTS_XLA_AUTO_INSTALL"
-
 func init() {
 	xla.EnableAutoInstall(os.Getenv(AutoInstallEnv) == "1")
 }

@@ -1,0 +1,67 @@
+package backend
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfig(t *testing.T) {
+	for _, tc := range []struct{ explicit, env, want string }{
+		{"", "", Default},
+		{"go", "", Default},
+		{"", "go", Default},
+		{"", "xla:cpu", "xla:cpu"},
+		{"xla:cuda", "xla:cpu", "xla:cuda"},
+		{"go:parallelism=2", "xla:cpu", "go:parallelism=2"},
+	} {
+		t.Setenv(EnvVar, tc.env)
+		if got := Config(tc.explicit); got != tc.want {
+			t.Errorf("Config(%q) with $%s=%q: %q, want %q", tc.explicit, EnvVar, tc.env, got, tc.want)
+		}
+	}
+}
+
+func TestOpenGo(t *testing.T) {
+	b, err := Open(Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name() == "" {
+		t.Error("backend has no name")
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, tc := range []struct{ cfg, want string }{
+		{"tpu", `unknown backend "tpu"`},
+		{"go:no_such_option", "no_such_option"},
+	} {
+		if _, err := Open(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Open(%q) = %v, want an error containing %q", tc.cfg, err, tc.want)
+		}
+	}
+}
+
+// TestMissingXLAPluginFailsFast: with no plugin installed (as on CI), asking
+// for XLA is an immediate error with instructions, never a download or a
+// hang.
+func TestMissingXLAPluginFailsFast(t *testing.T) {
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir())
+	start := time.Now()
+	_, err := Open("xla:/nonexistent/pjrt_c_api_cpu_plugin.so")
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/pjrt_c_api_cpu_plugin.so") {
+		t.Errorf("missing plugin file: %v", err)
+	}
+	if !slices.Contains(Available(), "xla") {
+		t.Skip("built without cgo: no XLA backend")
+	}
+	_, err = Open("xla:no_such_plugin")
+	if err == nil || !strings.Contains(err.Error(), `no PJRT plugin "no_such_plugin"`) || !strings.Contains(err.Error(), AutoInstallEnv) {
+		t.Errorf("missing plugin: %v", err)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("took %v", d)
+	}
+}

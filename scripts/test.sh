@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# scripts/test.sh: the project's whole test suite, from a fresh Debian 12 machine.
+#   1. kernel/setup.sh --with-chromium: Jupyter, GoNB, goimports, gopls, Chromium
+#      (idempotent; skip with SKIP_SETUP=1 when they are installed)
+#   2. gofmt and go vet
+#   3. go test ./... on the embedded pure-Go backend, never downloading a plugin
+#   4. every notebook executed headless with the GoNB kernel, then screenshotted
+#      (skip with SKIP_NOTEBOOKS=1)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export GOMLX_BACKEND=go GOMLX_NO_AUTO_INSTALL=1
+
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+	kernel/setup.sh --with-chromium
+fi
+PATH="$(go env GOPATH)/bin:$PATH"
+export PATH
+
+echo "==> gofmt, go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted" >&2
+	exit 1
+fi
+go vet ./...
+
+echo "==> go test ./... (GOMLX_BACKEND=$GOMLX_BACKEND)"
+go test -count=1 -timeout 30m ./...
+
+if [ "${SKIP_NOTEBOOKS:-0}" != 1 ]; then
+	SKIP_SETUP=1 scripts/notebook-test.sh
+fi
