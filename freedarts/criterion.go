@@ -11,8 +11,17 @@ import (
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
-// Criterion is a pruning-at-initialisation saliency applied to target
-// parameters (the alphas of a supernet).
+// Criterion is a training-free proxy. It has two uses that share one
+// definition of the objective and of the pass it runs on:
+//
+//   - on alpha (FreeDARTS): Saliency scores every entry of the architecture
+//     parameters of a supernet; a space's selection rule turns the score
+//     matrices into an architecture;
+//   - on a concrete network (zero-cost NAS, Abdelfattah et al. 2021):
+//     Network reduces the saliency of the network's convolution and linear
+//     weights to one number, with which networks are ranked.
+//
+// Some proxies exist at one level only: NotOnAlpha says why.
 type Criterion struct {
 	// Name is what users type (-proxy).
 	Name string
@@ -23,14 +32,91 @@ type Criterion struct {
 	NeedsData bool
 	// DType of the whole computation.
 	DType dtypes.DType
-	// BN is how the supernet's batch norms behave.
+	// BN is how the network's batch norms behave.
 	BN nn.BNMode
 	// AbsParams feeds |theta| for every parameter, alphas included: SynFlow's
 	// linearised network.
 	AbsParams bool
-	// Saliency builds the score of every target from the logits (and, for
-	// data criteria, the one-hot labels).
-	Saliency func(logits, labels *Node, targets []*Node) []*Node
+
+	// Saliency scores every element of every target (the alphas). nil when
+	// the criterion is not defined on alpha.
+	Saliency func(p *Pass) []*Node
+	// SaliencyObserve are the activations Saliency reads from the pass.
+	SaliencyObserve nn.ActKind
+	// NotOnAlpha explains why Saliency is nil.
+	NotOnAlpha string
+
+	// Network is the whole-network score's graph part, computed with the
+	// network's weights (kind nn.Weight) as targets: a scalar, or a statistic
+	// that Finish turns into the score on the host.
+	Network func(p *Pass) *Node
+	// NetworkObserve are the activations Network reads from the pass.
+	NetworkObserve nn.ActKind
+	// Finish turns Network's output into the score; nil: the output is the
+	// score.
+	Finish func(stat []float64) (float64, error)
+	// Static, when set, replaces Network: the score follows from the traced
+	// parameters and activation shapes alone (parameter and FLOP counts),
+	// with LayerOutput activations observed.
+	Static func(specs []nn.ParamSpec, acts []nn.Activation) float64
+}
+
+// Pass is one forward pass of a network as a criterion sees it.
+type Pass struct {
+	Logits *Node
+	// Labels are one-hot [N, classes]; nil for criteria that need no data.
+	Labels *Node
+	// Input is the image batch [N, H, W, 3].
+	Input *Node
+	// Targets are the scored parameters, with their specs.
+	Targets []*Node
+	Specs   []nn.ParamSpec
+	// Acts are the activations the criterion asked for, in build order.
+	Acts []nn.Activation
+
+	lossGrads, actGrads []*Node
+}
+
+// NewPass runs forward on the bound network n, recording the activations of
+// the given kinds. labels are class indices (nil for data-free criteria).
+func NewPass(n *nn.Net, forward func(n *nn.Net, x *Node) *Node, kinds nn.ActKind, x, labels *Node, targets []*Node, specs []nn.ParamSpec) *Pass {
+	obs := &nn.Observer{Kinds: kinds}
+	n.Observe(obs)
+	p := &Pass{Input: x, Targets: targets, Specs: specs}
+	p.Logits = forward(n, x)
+	n.Observe(nil)
+	p.Acts = obs.Acts
+	if labels != nil {
+		p.Labels = OneHot(labels, p.Logits.Shape().Dimensions[1], p.Logits.DType())
+	}
+	return p
+}
+
+// LossGrads returns the gradients of the cross-entropy with respect to the
+// targets and to the observed LayerOutput and GateOutput activations (in
+// the order of ActsOf). One backward pass serves every criterion of a pass.
+func (p *Pass) LossGrads() (targets, acts []*Node) {
+	if p.lossGrads == nil {
+		gated := p.ActsOf(nn.LayerOutput | nn.GateOutput)
+		nodes := append([]*Node(nil), p.Targets...)
+		for _, a := range gated {
+			nodes = append(nodes, a.Node)
+		}
+		grads := Gradient(crossEntropy(p.Logits, p.Labels), nodes...)
+		p.lossGrads, p.actGrads = grads[:len(p.Targets)], grads[len(p.Targets):]
+	}
+	return p.lossGrads, p.actGrads
+}
+
+// ActsOf returns the observed activations of the given kinds, in build order.
+func (p *Pass) ActsOf(kinds nn.ActKind) []nn.Activation {
+	var out []nn.Activation
+	for _, a := range p.Acts {
+		if a.Kind&kinds != 0 {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // The SynFlow objective is a product of many |weights| and alphas along every
@@ -38,30 +124,92 @@ type Criterion struct {
 // notebook's run produced NaN gradients and an all-none cell). float64 keeps
 // R and its gradient finite and non-zero for alpha scales from 1e-3 to 10
 // (tested); Searcher.Score still rejects non-finite or all-zero scores.
+//
+// The data criteria run in float32 with batch-statistics BN, as
+// zero-cost-nas does; their network-level definitions follow its code
+// (foresight/pruners/measures), summed over convolution and linear weights.
 var criteria = map[string]Criterion{
 	"synflow": {
 		Name:  "synflow",
-		Doc:   "SynFlow on the BN-free supernet, float64, all-ones input: S=|alpha*dR/dalpha|, R=sum(logits) (default)",
+		Doc:   "SynFlow on the BN-free network, float64, all-ones input: S=|theta*dR/dtheta|, R=sum(logits) (default)",
 		DType: dtypes.Float64, BN: nn.BNNone, AbsParams: true,
-		Saliency: absSaliency(sumLogits),
+		Saliency: absSaliency(sumLogits), Network: sumSaliency(absSaliency(sumLogits)),
 	},
 	"synflow-bn": {
 		Name:  "synflow-bn",
-		Doc:   "SynFlow as the released code runs it: batch-statistics BN kept, float64",
+		Doc:   "SynFlow as the released FreeDARTS code runs it: batch-statistics BN kept, float64",
 		DType: dtypes.Float64, BN: nn.BNBatch, AbsParams: true,
-		Saliency: absSaliency(sumLogits),
+		Saliency: absSaliency(sumLogits), Network: sumSaliency(absSaliency(sumLogits)),
 	},
 	"snip": {
 		Name:      "snip",
-		Doc:       "SNIP: S=|alpha*dL/dalpha|, L=cross-entropy of one labelled batch",
+		Doc:       "SNIP: S=|theta*dL/dtheta|, L=cross-entropy of one labelled batch",
 		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		Saliency: absSaliency(crossEntropy),
+		Saliency: snipSaliency, Network: sumSaliency(snipSaliency),
 	},
 	"grasp": {
 		Name:      "grasp",
-		Doc:       "GraSP: S=alpha*Hg, g=dL/dalpha, Hg by double backward of g·stopgrad(g); signed",
+		Doc:       "GraSP: S=theta*Hg on alpha (signed, largest kept), -theta*Hg summed on a network; g=dL/dtheta",
 		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
 		Saliency: graspSaliency,
+		// zero-cost-nas negates GraSP's theta*Hg so that larger is better.
+		Network: func(p *Pass) *Node { return Neg(sumSaliency(graspSaliency)(p)) },
+	},
+	"grad_norm": {
+		Name:      "grad_norm",
+		Doc:       "gradient norm: sum over layers of ||dL/dW|| (on alpha: |dL/dalpha|, each entry its own layer)",
+		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
+		Saliency: func(p *Pass) []*Node {
+			g, _ := p.LossGrads()
+			out := make([]*Node, len(g))
+			for i := range g {
+				out[i] = Abs(g[i])
+			}
+			return out
+		},
+		Network: func(p *Pass) *Node {
+			g, _ := p.LossGrads()
+			terms := make([]*Node, len(g))
+			for i := range g {
+				terms[i] = Sqrt(ReduceAllSum(Square(g[i])))
+			}
+			return nn.ReduceSumNodes(terms)
+		},
+	},
+	"fisher": {
+		Name:      "fisher",
+		Doc:       "Fisher: per unit 0.5*mean_n(sum act*dL/dact)^2 over conv/linear outputs (on alpha: over each gated op output)",
+		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
+		Saliency: fisherSaliency, SaliencyObserve: nn.GateOutput,
+		Network: fisherNetwork, NetworkObserve: nn.LayerOutput,
+	},
+	"jacob_cov": {
+		Name:      "jacob_cov",
+		Doc:       "Jacobian covariance: -sum(log(l+1e-5)+1/(l+1e-5)) over eigenvalues l of the correlation of per-sample input Jacobians",
+		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
+		NotOnAlpha: "its score is a spectrum of the input Jacobians of the whole network, with no per-parameter decomposition",
+		Network:    jacobianCorrelation, Finish: jacobCovScore,
+	},
+	"naswot": {
+		Name:      "naswot",
+		Doc:       "NASWOT: log|det K|, K = sum over ReLUs of c*c^T + (1-c)*(1-c)^T for the binary codes c of each sample",
+		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
+		NotOnAlpha: "binary activation codes are piecewise constant in alpha, so the score has no gradient to saliency",
+		Network:    naswotKernel, NetworkObserve: nn.ReLUInput, Finish: logAbsDet,
+	},
+	"params": {
+		Name:       "params",
+		Doc:        "baseline: number of trainable parameters (affine BN included)",
+		DType:      dtypes.Float32, BN: nn.BNBatch,
+		NotOnAlpha: "every cell of a supernet holds every op, so counts do not depend on alpha",
+		Static:     func(specs []nn.ParamSpec, _ []nn.Activation) float64 { return float64(nn.CountParams(specs)) },
+	},
+	"flops": {
+		Name:       "flops",
+		Doc:        "baseline: multiply-accumulates of the convolution and linear layers for one image",
+		DType:      dtypes.Float32, BN: nn.BNBatch,
+		NotOnAlpha: "every cell of a supernet holds every op, so counts do not depend on alpha",
+		Static:     countMACs,
 	},
 }
 
@@ -75,6 +223,17 @@ func CriterionNames() []string {
 	return names
 }
 
+// AlphaCriterionNames lists the criteria defined on alpha, sorted.
+func AlphaCriterionNames() []string {
+	var names []string
+	for _, n := range CriterionNames() {
+		if criteria[n].Saliency != nil {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
 // LookupCriterion returns the named criterion.
 func LookupCriterion(name string) (Criterion, error) {
 	c, ok := criteria[name]
@@ -82,6 +241,33 @@ func LookupCriterion(name string) (Criterion, error) {
 		return Criterion{}, fmt.Errorf("unknown proxy %q (want one of %s)", name, strings.Join(CriterionNames(), ", "))
 	}
 	return c, nil
+}
+
+// LookupCriteria parses a comma-separated list of criterion names.
+func LookupCriteria(list string) ([]Criterion, error) {
+	var out []Criterion
+	seen := map[string]bool{}
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		c, err := LookupCriterion(name)
+		if err != nil {
+			return nil, err
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("proxy %q listed twice in %q", name, list)
+		}
+		seen[name] = true
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// checkAlpha reports a criterion that cannot score alpha.
+func (c Criterion) checkAlpha() error {
+	if c.Saliency == nil {
+		return fmt.Errorf("proxy %s is not defined on alpha: %s (on alpha: %s)", c.Name, c.NotOnAlpha, strings.Join(AlphaCriterionNames(), ", "))
+	}
+	return nil
 }
 
 func sumLogits(logits, _ *Node) *Node { return ReduceAllSum(logits) }
@@ -92,34 +278,53 @@ func crossEntropy(logits, labels *Node) *Node {
 	return Neg(ReduceAllMean(ReduceSum(Mul(labels, LogSoftmax(logits, -1)), -1)))
 }
 
+// sumSaliency is the network-level reduction of zero-cost-nas: the sum of
+// every element's saliency over all targets.
+func sumSaliency(saliency func(p *Pass) []*Node) func(p *Pass) *Node {
+	return func(p *Pass) *Node {
+		s := saliency(p)
+		terms := make([]*Node, len(s))
+		for i := range s {
+			terms[i] = ReduceAllSum(s[i])
+		}
+		return nn.ReduceSumNodes(terms)
+	}
+}
+
 // absSaliency is |theta ⊙ dR/dtheta| for an objective R.
-func absSaliency(objective func(logits, labels *Node) *Node) func(logits, labels *Node, targets []*Node) []*Node {
-	return func(logits, labels *Node, targets []*Node) []*Node {
-		grads := Gradient(objective(logits, labels), targets...)
-		out := make([]*Node, len(targets))
-		for i, t := range targets {
+func absSaliency(objective func(logits, labels *Node) *Node) func(p *Pass) []*Node {
+	return func(p *Pass) []*Node {
+		grads := Gradient(objective(p.Logits, p.Labels), p.Targets...)
+		out := make([]*Node, len(p.Targets))
+		for i, t := range p.Targets {
 			out[i] = Abs(Mul(t, grads[i]))
 		}
 		return out
 	}
 }
 
+// snipSaliency is absSaliency(crossEntropy) with the gradient the pass
+// shares with the other loss criteria.
+func snipSaliency(p *Pass) []*Node {
+	grads, _ := p.LossGrads()
+	out := make([]*Node, len(p.Targets))
+	for i, t := range p.Targets {
+		out[i] = Abs(Mul(t, grads[i]))
+	}
+	return out
+}
+
 // graspSaliency is theta ⊙ Hg: the Hessian-vector product with g held fixed
 // is the gradient of g·stopgrad(g).
-func graspSaliency(logits, labels *Node, targets []*Node) []*Node {
-	grads := Gradient(crossEntropy(logits, labels), targets...)
-	var z *Node
-	for _, g := range grads {
-		term := ReduceAllSum(Mul(g, StopGradient(g)))
-		if z == nil {
-			z = term
-		} else {
-			z = Add(z, term)
-		}
+func graspSaliency(p *Pass) []*Node {
+	grads, _ := p.LossGrads()
+	terms := make([]*Node, len(grads))
+	for i, g := range grads {
+		terms[i] = ReduceAllSum(Mul(g, StopGradient(g)))
 	}
-	hg := Gradient(z, targets...)
-	out := make([]*Node, len(targets))
-	for i, t := range targets {
+	hg := Gradient(nn.ReduceSumNodes(terms), p.Targets...)
+	out := make([]*Node, len(p.Targets))
+	for i, t := range p.Targets {
 		out[i] = Mul(t, hg[i])
 	}
 	return out

@@ -3,6 +3,7 @@ package freedarts
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
@@ -60,8 +61,9 @@ func objective(c Criterion, net Supernet, specs []nn.ParamSpec) nntest.Func {
 }
 
 // fdSetup returns a searcher for crit on the tiny supernet, the inputs its
-// graph sees for seed 3 (as float64), and the index of alpha among them.
-func fdSetup(t *testing.T, crit Criterion, alphaStd float64) (*Searcher, []nntest.Input, int, *Batch) {
+// graph sees for seed 3 and a batch of batchSize (as float64), and the index
+// of alpha among them.
+func fdSetup(t *testing.T, crit Criterion, alphaStd float64, batchSize int) (*Searcher, []nntest.Input, int, *Batch) {
 	t.Helper()
 	net := tinyNB201(t)
 	s, err := NewSearcher(nntest.Backend(t), net, crit, Options{InputSize: 8, AlphaStd: alphaStd})
@@ -69,8 +71,8 @@ func fdSetup(t *testing.T, crit Criterion, alphaStd float64) (*Searcher, []nntes
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	batch := randomBatch(4, 8, 1)
-	args, err := s.inputs(3, batch)
+	batch := randomBatch(batchSize, 8, 1)
+	args, err := s.inputs(3, batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +112,7 @@ func TestSaliencyMatchesFiniteDifferences(t *testing.T) {
 		name := tc.name
 		t.Run(name, func(t *testing.T) {
 			crit := float64Criterion(t, name)
-			s, inputs, ai, batch := fdSetup(t, crit, 0.5)
+			s, inputs, ai, batch := fdSetup(t, crit, 0.5, 4)
 			scores, err := s.Score(3, batch)
 			if err != nil {
 				t.Fatal(err)
@@ -146,7 +148,7 @@ func TestSaliencyMatchesFiniteDifferences(t *testing.T) {
 // the autodiff gradient (itself checked against R by the test above).
 func TestGraSPHessianVectorProduct(t *testing.T) {
 	crit := float64Criterion(t, "grasp")
-	s, inputs, ai, batch := fdSetup(t, crit, 0.5)
+	s, inputs, ai, batch := fdSetup(t, crit, 0.5, 4)
 	scores, err := s.Score(3, batch)
 	if err != nil {
 		t.Fatal(err)
@@ -190,14 +192,99 @@ func TestGraSPHessianVectorProduct(t *testing.T) {
 	}
 }
 
+// TestAlphaGradNormAndFisher checks the alpha versions of grad_norm
+// (|dL/dalpha|) and Fisher against central differences of L. With one image
+// the per-sample gradient is the gradient, so Fisher is 0.5*(alpha*g)^2.
+func TestAlphaGradNormAndFisher(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		score func(alpha, g float64) float64
+		tol   float64 // relative; Fisher squares g and so doubles its error
+	}{
+		{"grad_norm", func(_, g float64) float64 { return math.Abs(g) }, 1e-5},
+		{"fisher", func(a, g float64) float64 { return 0.5 * a * a * g * g }, 1e-4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			crit := float64Criterion(t, tc.name)
+			s, inputs, ai, batch := fdSetup(t, crit, 0.5, 1)
+			scores, err := s.Score(3, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := nntest.Backend(t)
+			numeric, err := nntest.NumericGradient(b, objective(crit, s.net, s.specs), inputs, ai, 1e-8, 30, rand.New(rand.NewPCG(2, 2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			maxScore := 0.0
+			for i, d := range numeric {
+				want := tc.score(inputs[ai].Values[i], d)
+				maxScore = math.Max(maxScore, want)
+				got := scores.Matrices[0].Values[i/nb201.NumOps][i%nb201.NumOps]
+				if math.Abs(got-want) > tc.tol*want+1e-14 {
+					t.Errorf("alpha[%d]: score %.10g, finite differences %.10g", i, got, want)
+				}
+			}
+			if maxScore == 0 {
+				t.Error("all checked scores are zero")
+			}
+		})
+	}
+}
+
+// TestFisherSumsPerSampleGradients checks Fisher's per-sample split on a
+// batch: one image repeated twice has the image's BN statistics and mean
+// loss, so g is unchanged and each copy carries half of it, and Fisher is
+// 0.5*mean_n(alpha*g/2)^2, a quarter of the one-image value.
+func TestFisherSumsPerSampleGradients(t *testing.T) {
+	crit := float64Criterion(t, "fisher")
+	s, _, _, batch := fdSetup(t, crit, 0.5, 1)
+	two := &Batch{N: 2, H: batch.H, W: batch.W, Images: append(append([]float32(nil), batch.Images...), batch.Images...),
+		Labels: []int32{batch.Labels[0], batch.Labels[0]}}
+	one, err := s.Score(3, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup, err := s.Score(3, two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, row := range one.Matrices[0].Values {
+		for c, v := range row {
+			if got := dup.Matrices[0].Values[r][c]; math.Abs(got-v/4) > 1e-9*v {
+				t.Errorf("alpha[%d][%d]: duplicated batch %.10g, want a quarter of %.10g", r, c, got, v)
+			}
+		}
+	}
+}
+
 func TestLookupCriterion(t *testing.T) {
 	for _, name := range CriterionNames() {
 		c, err := LookupCriterion(name)
-		if err != nil || c.Name != name || c.Saliency == nil {
+		if err != nil || c.Name != name || (c.Saliency == nil) == (c.NotOnAlpha == "") || (c.Network == nil) == (c.Static == nil) {
 			t.Errorf("LookupCriterion(%q) = %+v, %v", name, c, err)
 		}
 	}
 	if _, err := LookupCriterion("synfow"); err == nil {
 		t.Error("unknown proxy accepted")
+	}
+	for _, tc := range []struct{ list, want string }{
+		{"synflow,synfow", `unknown proxy "synfow"`},
+		{"snip, snip", `"snip" listed twice`},
+		{"", `unknown proxy ""`},
+	} {
+		if _, err := LookupCriteria(tc.list); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("LookupCriteria(%q): %v, want an error containing %q", tc.list, err, tc.want)
+		}
+	}
+	if cs, err := LookupCriteria("synflow, snip"); err != nil || len(cs) != 2 || cs[1].Name != "snip" {
+		t.Errorf("LookupCriteria: %v, %v", cs, err)
+	}
+	for _, name := range []string{"naswot", "jacob_cov", "params", "flops"} {
+		c, _ := LookupCriterion(name)
+		_, err := NewSearcher(nntest.Backend(t), tinyNB201(t), c, Options{InputSize: 8, AlphaStd: 1e-3})
+		if err == nil || !strings.Contains(err.Error(), "proxy "+name+" is not defined on alpha") {
+			t.Errorf("%s on alpha: %v", name, err)
+		}
 	}
 }

@@ -96,6 +96,9 @@ func NewSearcher(b compute.Backend, net Supernet, crit Criterion, opts Options) 
 	if !(opts.AlphaStd > 0) || math.IsInf(opts.AlphaStd, 0) {
 		return nil, fmt.Errorf("alpha std %g, want a finite value > 0", opts.AlphaStd)
 	}
+	if err := crit.checkAlpha(); err != nil {
+		return nil, err
+	}
 	nopts := nn.Options{DType: crit.DType, BN: crit.BN}
 	specs, err := nn.Trace(b, nopts, func(n *nn.Net) {
 		net.Forward(n, Zeros(n.Graph(), shapes.Make(crit.DType, 1, opts.InputSize, opts.InputSize, 3)))
@@ -110,16 +113,16 @@ func NewSearcher(b compute.Backend, net Supernet, crit Criterion, opts Options) 
 	numParams := len(specs)
 	s.exec, err = NewExec(b, func(in []*Node) []*Node {
 		n := nn.Bind(in[0].Graph(), nopts, specs, in[:numParams])
-		logits := net.Forward(n, in[numParams])
 		var labels *Node
 		if crit.NeedsData {
-			labels = OneHot(in[numParams+1], logits.Shape().Dimensions[1], crit.DType)
+			labels = in[numParams+1]
 		}
 		targets := make([]*Node, len(s.alphaIdx))
+		targetSpecs := make([]nn.ParamSpec, len(s.alphaIdx))
 		for i, j := range s.alphaIdx {
-			targets[i] = in[j]
+			targets[i], targetSpecs[i] = in[j], specs[j]
 		}
-		return crit.Saliency(logits, labels, targets)
+		return crit.Saliency(NewPass(n, net.Forward, crit.SaliencyObserve, in[numParams], labels, targets, targetSpecs))
 	})
 	if err != nil {
 		return nil, err
@@ -136,7 +139,13 @@ func (s *Searcher) Close() { s.exec.Finalize() }
 // Score initialises the supernet from seed and scores every alpha entry.
 // batch is required by data criteria and ignored otherwise.
 func (s *Searcher) Score(seed uint64, batch *Batch) (*Scores, error) {
-	args, err := s.inputs(seed, batch)
+	return s.ScoreMasked(seed, batch, nil)
+}
+
+// ScoreMasked is Score with the alpha entries that mask drops set to
+// exactly 0, which removes their ops from the supernet (iterative pruning).
+func (s *Searcher) ScoreMasked(seed uint64, batch *Batch, mask Mask) (*Scores, error) {
+	args, err := s.inputs(seed, batch, mask)
 	if err != nil {
 		return nil, err
 	}
@@ -194,52 +203,6 @@ func (s *Scores) Validate() error {
 	return nil
 }
 
-func (s *Searcher) inputs(seed uint64, batch *Batch) ([]any, error) {
-	values := nn.InitValues(s.specs, nn.InitOptions{Seed: seed, AlphaStd: s.opts.AlphaStd})
-	args := make([]any, 0, len(values)+2) // *tensors.Tensor each
-	for i, v := range values {
-		if s.crit.AbsParams {
-			for j := range v {
-				v[j] = math.Abs(v[j])
-			}
-		}
-		t, err := nn.ToTensor(v, s.crit.DType, s.specs[i].Shape...)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, t)
-	}
-	size := s.opts.InputSize
-	if !s.crit.NeedsData {
-		ones := make([]float64, size*size*3)
-		for i := range ones {
-			ones[i] = 1
-		}
-		t, err := nn.ToTensor(ones, s.crit.DType, 1, size, size, 3)
-		if err != nil {
-			return nil, err
-		}
-		return append(args, t), nil
-	}
-	if batch == nil {
-		return nil, fmt.Errorf("proxy %s needs a labelled batch of images (give a data directory)", s.crit.Name)
-	}
-	if batch.H != size || batch.W != size || len(batch.Images) != batch.N*size*size*3 || len(batch.Labels) != batch.N || batch.N < 1 {
-		return nil, fmt.Errorf("batch of %d images %dx%d (%d values, %d labels) does not match input size %d",
-			batch.N, batch.H, batch.W, len(batch.Images), len(batch.Labels), size)
-	}
-	for i, l := range batch.Labels {
-		if l < 0 {
-			return nil, fmt.Errorf("batch label %d is %d, want a class index >= 0", i, l)
-		}
-	}
-	img := make([]float64, len(batch.Images))
-	for i, v := range batch.Images {
-		img[i] = float64(v)
-	}
-	t, err := nn.ToTensor(img, s.crit.DType, batch.N, size, size, 3)
-	if err != nil {
-		return nil, err
-	}
-	return append(args, t, tensors.FromFlatDataAndDimensions(batch.Labels, batch.N)), nil
+func (s *Searcher) inputs(seed uint64, batch *Batch, mask Mask) ([]any, error) {
+	return graphInputs(s.specs, s.crit, nn.InitOptions{Seed: seed, AlphaStd: s.opts.AlphaStd}, s.opts.InputSize, batch, mask)
 }

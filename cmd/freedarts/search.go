@@ -90,7 +90,9 @@ type searchReport struct {
 func runSearch(args []string, out io.Writer) error {
 	fs := newFlags("search", out)
 	spaceName := fs.String("space", "nb201", "search space")
-	proxy := fs.String("proxy", "synflow", "criterion: "+strings.Join(freedarts.CriterionNames(), ", "))
+	proxy := fs.String("proxy", "synflow", "criterion, or several joined by commas for an ensemble: "+strings.Join(freedarts.AlphaCriterionNames(), ", "))
+	ensemble := fs.String("ensemble", freedarts.RankAverage, "how several proxies combine: "+strings.Join(freedarts.EnsembleNames(), ", "))
+	prune := fs.Int("prune", 0, "iterative pruning: ops masked per edge per round before rescoring (0: one-shot)")
 	seedsFlag := fs.String("seeds", "0", "seeds, like 0,1,2 or 0-4; each seeds alpha, the weights and the data batch")
 	dataDir := fs.String("data", "", "CIFAR-10 binary file or directory (default "+defaultDataDir+" when present)")
 	benchFile := fs.String("bench", "", "NAS-Bench-201 accuracy CSV (default "+defaultBench+" when present)")
@@ -113,7 +115,7 @@ func runSearch(args []string, out io.Writer) error {
 	if !ok {
 		return fmt.Errorf("unknown space %q (want one of %s)", *spaceName, spaceNames())
 	}
-	crit, err := freedarts.LookupCriterion(*proxy)
+	crits, err := freedarts.LookupCriteria(*proxy)
 	if err != nil {
 		return err
 	}
@@ -125,10 +127,19 @@ func runSearch(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	b, cfg, err := openBackend(*backendName)
+	if err != nil {
+		return err
+	}
+	search, err := freedarts.NewMultiSearch(b, cfg, space, crits, *alphaStd, freedarts.SearchPlan{Ensemble: *ensemble, PruneStep: *prune})
+	if err != nil {
+		return err
+	}
+	defer search.Close()
 	var notes []string
 	var data *cifar10.Dataset
 	dataPath := ""
-	if crit.NeedsData {
+	if search.NeedsData() {
 		if dataPath, err = resolveData(*dataDir); err != nil {
 			return err
 		}
@@ -157,16 +168,7 @@ func runSearch(args []string, out io.Writer) error {
 		return fmt.Errorf("-bench: only the nb201 space has a benchmark table, not %s", space.Name())
 	}
 
-	b, cfg, err := openBackend(*backendName)
-	if err != nil {
-		return err
-	}
-	search, err := freedarts.NewSearch(b, cfg, space, crit, *alphaStd)
-	if err != nil {
-		return err
-	}
-	defer search.Close()
-	rep := searchReport{Space: space.Name(), Proxy: crit.Name, Backend: cfg, AlphaStd: *alphaStd, Data: dataPath, Bench: benchPath}
+	rep := searchReport{Space: space.Name(), Proxy: search.Name(), Backend: cfg, AlphaStd: *alphaStd, Data: dataPath, Bench: benchPath}
 	if rep.AlphaStd <= 0 {
 		rep.AlphaStd = space.AlphaStd()
 	}
@@ -199,7 +201,7 @@ func runSearch(args []string, out io.Writer) error {
 		}
 		rep.Runs = append(rep.Runs, run)
 	}
-	rep.CompileSeconds = search.Searcher().CompileSeconds
+	rep.CompileSeconds = search.CompileSeconds()
 	if *asJSON {
 		enc := json.NewEncoder(out)
 		return enc.Encode(rep)

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"math/rand/v2"
 	"os"
 	"strconv"
 	"testing"
@@ -44,17 +43,4 @@ func TestProfileScore(t *testing.T) {
 		}
 		t.Logf("%s rep %d: %.3fs (compile %.2fs)", proxy, i, sc.Seconds, s.CompileSeconds)
 	}
-}
-
-// SyntheticBatch placeholder for profiling (moved to bench.go later).
-func SyntheticBatch(n, size, classes int, seed uint64) *freedarts.Batch {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	b := &freedarts.Batch{N: n, H: size, W: size, Images: make([]float32, n*size*size*3), Labels: make([]int32, n)}
-	for i := range b.Images {
-		b.Images[i] = float32(rng.NormFloat64())
-	}
-	for i := range b.Labels {
-		b.Labels[i] = int32(rng.IntN(classes))
-	}
-	return b
 }

@@ -32,6 +32,22 @@ var requiredHTML = map[string][]string{
 		`class="freedarts-table"`,
 		`class="freedarts-progress"`,
 	},
+	"01_scoring": {
+		`<svg xmlns="http://www.w3.org/2000/svg" class="freedarts-heatmap"`,
+		`class="freedarts-table"`,
+	},
+	"02_selection": {
+		`<svg xmlns="http://www.w3.org/2000/svg" class="freedarts-cell"`,
+		`class="freedarts-scatter"`,
+		`class="freedarts-table"`,
+		`class="freedarts-progress"`,
+	},
+	"03_depth_flexible_search": {
+		`<svg xmlns="http://www.w3.org/2000/svg" class="freedarts-heatmap"`,
+		`<svg xmlns="http://www.w3.org/2000/svg" class="freedarts-cell"`,
+		`class="freedarts-table"`,
+		`class="freedarts-progress"`,
+	},
 }
 
 // Screenshot geometry.

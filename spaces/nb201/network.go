@@ -110,7 +110,7 @@ func macro(n *nn.Net, cfg Config, x *Node, cellFn func(n *nn.Net, x *Node) *Node
 			x = cellFn(n.Subf("stage%d/cell%d", stage, i), x)
 		}
 	}
-	x = nn.ReLU(n.BatchNorm("head/bn", x))
+	x = n.Sub("head").ReLU(n.BatchNorm("head/bn", x))
 	return n.Linear("head/classifier", nn.GlobalAvgPool(x), cfg.Classes)
 }
 
@@ -140,7 +140,7 @@ func (s *Supernet) Forward(n *nn.Net, x *Node) *Node {
 			var sum *Node
 			for op := 1; op < NumOps; op++ { // none adds zero, and its alpha gets zero gradient
 				w := Reshape(Slice(alpha, AxisElem(e), AxisElem(op)))
-				y := Mul(applyOp(n, op, x), w)
+				y := n.Gate(AlphaName, e*NumOps+op, Mul(applyOp(n, op, x), w))
 				if sum == nil {
 					sum = y
 				} else {

@@ -116,6 +116,7 @@ type netState struct {
 	specs  []ParamSpec
 	index  map[string]int
 	values []*Node // nil while tracing
+	obs    *Observer
 }
 
 // Graph is the graph being built.

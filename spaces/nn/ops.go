@@ -65,13 +65,18 @@ func Conv2D(x, w *Node, k, stride, dilation int) *Node {
 		exceptions.Panicf("nn: Conv2D weight %v does not match a %dx%d kernel over %d channels", w.Shape().Dimensions, k, k, cin)
 	}
 	var patches *Node
-	if k == 1 {
+	switch {
+	case k == 1 && stride == 1:
+		patches = x
+	case k == 1:
 		patches = windows(x, 1, stride, 1, 0, 0)[0]
-	} else {
+	case stride == 1 && k%2 == 1 && fastVJP:
+		patches = im2colSame(x, k, dilation) // see fastpath.go
+	default:
 		patches = Concatenate(windows(x, k, stride, dilation, dilation*(k-1)/2, 0), 3)
 	}
 	d := patches.Shape().Dimensions
-	y := MatMul(Reshape(patches, d[0]*d[1]*d[2], d[3]), w)
+	y := matMul(Reshape(patches, d[0]*d[1]*d[2], d[3]), w)
 	return Reshape(y, d[0], d[1], d[2], w.Shape().Dimensions[1])
 }
 
@@ -98,7 +103,12 @@ func DepthwiseConv2D(x, w *Node, k, stride, dilation int) *Node {
 // divided by the number of real input cells its window covers.
 func AvgPool2D(x *Node, k, stride, pad int) *Node {
 	dims := x.Shape().Dimensions
-	sum := ReduceSumNodes(windows(x, k, stride, 1, pad, 0))
+	var sum *Node
+	if stride == 1 && k%2 == 1 && pad == (k-1)/2 && fastVJP {
+		sum = boxSum1D(boxSum1D(x, 1, k), 2, k) // separable, see fastpath.go
+	} else {
+		sum = ReduceSumNodes(windows(x, k, stride, 1, pad, 0))
+	}
 	ho, wo := sum.Shape().Dimensions[1], sum.Shape().Dimensions[2]
 	counts := make([]float64, ho*wo)
 	for i := range ho {
@@ -155,14 +165,14 @@ func GlobalAvgPool(x *Node) *Node { return ReduceMean(x, 1, 2) }
 func (n *Net) Conv(name string, x *Node, cout, k, stride, dilation int) *Node {
 	cin := x.Shape().Dimensions[3]
 	w := n.Param(name, Weight, k*k*cin, k*k*cin, cout)
-	return Conv2D(x, w, k, stride, dilation)
+	return n.observe(LayerOutput, n.prefix+name, 0, Conv2D(x, w, k, stride, dilation))
 }
 
 // DepthwiseConv declares a depthwise weight and applies DepthwiseConv2D.
 func (n *Net) DepthwiseConv(name string, x *Node, k, stride, dilation int) *Node {
 	c := x.Shape().Dimensions[3]
 	w := n.Param(name, Weight, k*k, k*k, c)
-	return DepthwiseConv2D(x, w, k, stride, dilation)
+	return n.observe(LayerOutput, n.prefix+name, 0, DepthwiseConv2D(x, w, k, stride, dilation))
 }
 
 // Linear is x [N,In] times a weight [In,Out] plus a bias.
@@ -170,7 +180,7 @@ func (n *Net) Linear(name string, x *Node, out int) *Node {
 	in := x.Shape().Dimensions[1]
 	w := n.Param(name+"/w", Weight, in, in, out)
 	b := n.Param(name+"/b", Bias, in, out)
-	return Add(MatMul(x, w), Reshape(b, 1, out))
+	return n.observe(LayerOutput, n.prefix+name+"/w", 0, Add(matMul(x, w), Reshape(b, 1, out)))
 }
 
 // BatchNorm normalises each channel of x [N,H,W,C] as the Options say.
@@ -182,7 +192,9 @@ func (n *Net) BatchNorm(name string, x *Node) *Node {
 	mean := Reshape(ReduceMean(x, 0, 1, 2), 1, 1, 1, c)
 	centred := Sub(x, mean)
 	variance := Reshape(ReduceMean(Square(centred), 0, 1, 2), 1, 1, 1, c)
-	y := Div(centred, Sqrt(AddScalar(variance, BNEpsilon)))
+	std := Sqrt(AddScalar(variance, BNEpsilon))
+	y := Div(centred, std)
+	batchNormVJP(centred, std, y) // see fastpath.go
 	if n.opts.Affine {
 		gamma := n.Param(name+"/scale", BNScale, 0, c)
 		beta := n.Param(name+"/shift", BNShift, 0, c)
@@ -195,5 +207,5 @@ func (n *Net) BatchNorm(name string, x *Node) *Node {
 // both NAS-Bench-201 and DARTS.
 func (n *Net) ReLUConvBN(name string, x *Node, cout, k, stride, dilation int) *Node {
 	s := n.Sub(name)
-	return s.BatchNorm("bn", s.Conv("conv", ReLU(x), cout, k, stride, dilation))
+	return s.BatchNorm("bn", s.Conv("conv", s.ReLU(x), cout, k, stride, dilation))
 }

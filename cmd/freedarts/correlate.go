@@ -1,0 +1,497 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/freedarts/freedarts-gonb/data/cifar10"
+	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/freedarts/stats"
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
+)
+
+func init() {
+	register(command{Name: "correlate", Summary: "rank-correlate zero-cost proxies of whole networks with benchmark accuracy", Run: runCorrelate})
+}
+
+// correlateTargets are the benchmark columns the proxies are compared with.
+var correlateTargets = []struct {
+	Name  string
+	Value func(nb201.Record) float64
+}{
+	{"cifar10_test", func(r nb201.Record) float64 { return r.Cifar10Test }},
+	{"cifar100_test", func(r nb201.Record) float64 { return r.Cifar100Test }},
+	{"imagenet16_test", func(r nb201.Record) float64 { return r.ImageNet16Test }},
+}
+
+// correlation is one proxy's (or ensemble's) agreement with one target.
+type correlation struct {
+	Proxy    string  `json:"proxy"`
+	Target   string  `json:"target"`
+	Spearman float64 `json:"spearman"`
+	Kendall  float64 `json:"kendall"`
+}
+
+type correlateReport struct {
+	Space   string   `json:"space"`
+	Proxies []string `json:"proxies"`
+	Backend string   `json:"backend"`
+	Seed    uint64   `json:"seed"`
+	Batch   int      `json:"batch"`
+	Cells   int      `json:"cells"`
+	Resumed int      `json:"resumed"`
+	// SecondsPerCell is, per proxy, the mean wall time per newly scored
+	// cell of the pass the proxy ran in (proxies of one pass share it).
+	SecondsPerCell map[string]float64 `json:"seconds_per_cell,omitempty"`
+	Correlations   []correlation      `json:"correlations"`
+}
+
+func runCorrelate(args []string, out io.Writer) error {
+	fs := newFlags("correlate", out)
+	spaceName := fs.String("space", "nb201", "search space (only nb201 has a benchmark table)")
+	proxiesFlag := fs.String("proxies", "synflow,snip,grasp,fisher,grad_norm,jacob_cov,naswot,params,flops", "comma-separated proxies: "+strings.Join(freedarts.CriterionNames(), ", "))
+	sample := fs.Int("sample", 100, "cells drawn at random (ignored with -indices)")
+	sampleSeed := fs.Uint64("sample-seed", 0, "seed of the cell sample")
+	indicesFile := fs.String("indices", "", "file of NAS-Bench-201 indices, one a line, to score instead of a sample")
+	seed := fs.Uint64("seed", 0, "seed of the network weights and of the data batch (the same for every cell)")
+	dataDir := fs.String("data", "", "CIFAR-10 binary file or directory (default "+defaultDataDir+" when present)")
+	benchFile := fs.String("bench", defaultBench, "NAS-Bench-201 accuracy CSV")
+	outFile := fs.String("out", "", "CSV of per-cell scores (index, arch, one column per proxy); an existing file is resumed")
+	batchSize := fs.Int("batch", 64, "images in the data batch")
+	workers := fs.Int("workers", 1, "cells scored at once (each on its own backend instance; the go backend runs one op at a time)")
+	ensembles := fs.String("ensembles", "", "proxy sets to combine, e.g. synflow+jacob_cov+naswot,snip+synflow: rank-average and majority-vote rows")
+	backendName := backendFlag(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("correlate: unexpected arguments %q", fs.Args())
+	}
+	if *spaceName != "nb201" {
+		return fmt.Errorf("correlate: -space %q: only nb201 has a benchmark table", *spaceName)
+	}
+	if *workers < 1 {
+		return fmt.Errorf("correlate: -workers %d, want >= 1", *workers)
+	}
+	crits, err := freedarts.LookupCriteria(*proxiesFlag)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(crits))
+	for i, c := range crits {
+		names[i] = c.Name
+	}
+	sets, err := parseEnsembles(*ensembles, names)
+	if err != nil {
+		return err
+	}
+	bench, err := nb201.LoadBench(*benchFile)
+	if err != nil {
+		return err
+	}
+	var indices []int
+	if *indicesFile != "" {
+		indices, err = readIndices(*indicesFile, bench.Len())
+	} else {
+		indices, err = nb201.Sample(*sample, *sampleSeed, bench.Len())
+	}
+	if err != nil {
+		return err
+	}
+	cfg := nb201.DefaultConfig()
+	var batch *freedarts.Batch
+	scorer, err := freedarts.NewNetScorer(nil, crits, cfg.InputSize) // backends are per worker
+	if err != nil {
+		return err
+	}
+	if scorer.NeedsData() {
+		dataPath, err := resolveData(*dataDir)
+		if err != nil {
+			return err
+		}
+		data, err := cifar10.Load(dataPath, 0)
+		if err != nil {
+			return err
+		}
+		if *batchSize < 1 || data.Len() < *batchSize {
+			return fmt.Errorf("-batch %d: %s has %d images", *batchSize, dataPath, data.Len())
+		}
+		if batch, err = sampleBatch(data, *batchSize, *seed); err != nil {
+			return err
+		}
+	}
+
+	done := map[int][]float64{}
+	var sink *scoreSink
+	if *outFile != "" {
+		if sink, done, err = openScoreSink(*outFile, names); err != nil {
+			return err
+		}
+		defer sink.Close()
+	}
+	rep := correlateReport{Space: "nb201", Proxies: names, Seed: *seed, Cells: len(indices)}
+	if batch != nil {
+		rep.Batch = batch.N
+	}
+	var todo []int
+	for _, i := range indices {
+		if _, ok := done[i]; ok {
+			rep.Resumed++
+		} else if !slices.Contains(todo, i) {
+			todo = append(todo, i)
+		}
+	}
+	secs, cfgName, err := scoreCells(todo, bench, cfg, crits, *seed, batch, *backendName, *workers, done, sink)
+	rep.Backend = cfgName
+	if err != nil {
+		return err
+	}
+	if len(todo) > 0 {
+		rep.SecondsPerCell = map[string]float64{}
+		for i, n := range names {
+			rep.SecondsPerCell[n] = secs[i] / float64(len(todo))
+		}
+	}
+	if rep.Correlations, err = correlateAll(indices, done, bench, names, sets); err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(out).Encode(rep)
+	}
+	printCorrelations(out, rep)
+	return nil
+}
+
+// scoreCells scores the cells in todo on workers goroutines, each with its
+// own backend, recording each result in done and sink as it arrives. It
+// returns, per proxy, the seconds summed over the cells, and the backend
+// configuration.
+func scoreCells(todo []int, bench *nb201.Bench, cfg nb201.Config, crits []freedarts.Criterion, seed uint64, batch *freedarts.Batch,
+	backendName string, workers int, done map[int][]float64, sink *scoreSink) ([]float64, string, error) {
+	type result struct {
+		index  int
+		scores *freedarts.NetScore
+		err    error
+	}
+	jobs := make(chan int)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	var cfgName string
+	scorers := make([]*freedarts.NetScorer, workers)
+	for w := range scorers {
+		b, name, err := openBackend(backendName)
+		if err != nil {
+			return nil, "", err
+		}
+		cfgName = name
+		if scorers[w], err = freedarts.NewNetScorer(b, crits, cfg.InputSize); err != nil {
+			return nil, "", err
+		}
+	}
+	for _, s := range scorers {
+		wg.Go(func() {
+			for i := range jobs {
+				r := result{index: i}
+				rec, err := bench.Record(i)
+				var net *nb201.Network
+				if err == nil {
+					net, err = nb201.NewNetwork(cfg, rec.Arch)
+				}
+				if err == nil {
+					r.scores, err = s.Score(net, seed, batch)
+				}
+				if err != nil {
+					r.err = fmt.Errorf("cell %d: %w", i, err)
+				}
+				results <- r
+			}
+		})
+	}
+	stop := make(chan struct{})
+	go func() {
+		defer close(jobs)
+		for _, i := range todo {
+			select {
+			case jobs <- i:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	secs := make([]float64, len(crits))
+	start := time.Now()
+	var firstErr error
+	n := 0
+	for r := range results {
+		if firstErr != nil {
+			continue // drain
+		}
+		if r.err == nil && sink != nil {
+			r.err = sink.Write(r.index, bench, r.scores.Scores)
+		}
+		if r.err != nil {
+			firstErr = r.err
+			close(stop)
+			continue
+		}
+		done[r.index] = r.scores.Scores
+		n++
+		parts := make([]string, len(crits))
+		for i, c := range crits {
+			secs[i] += r.scores.Seconds[i]
+			parts[i] = fmt.Sprintf("%s %.1fs", c.Name, r.scores.Seconds[i])
+		}
+		elapsed := time.Since(start)
+		eta := time.Duration(float64(elapsed) / float64(n) * float64(len(todo)-n)).Round(time.Second)
+		fmt.Fprintf(os.Stderr, "correlate: %d/%d cell %d (%s) eta %s\n", n, len(todo), r.index, strings.Join(parts, ", "), eta)
+	}
+	return secs, cfgName, firstErr
+}
+
+// parseEnsembles reads "a+b,c+d" into proxy index sets; each proxy must be
+// among names.
+func parseEnsembles(s string, names []string) ([][]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var sets [][]int
+	for set := range strings.SplitSeq(s, ",") {
+		var idx []int
+		for p := range strings.SplitSeq(set, "+") {
+			i := slices.Index(names, strings.TrimSpace(p))
+			if i < 0 {
+				return nil, fmt.Errorf("-ensembles %q: %q is not among -proxies %s", s, p, strings.Join(names, ","))
+			}
+			idx = append(idx, i)
+		}
+		if len(idx) < 2 {
+			return nil, fmt.Errorf("-ensembles %q: set %q has one proxy, want two or more joined by +", s, set)
+		}
+		sets = append(sets, idx)
+	}
+	return sets, nil
+}
+
+// correlateAll rank-correlates every proxy, and every ensemble of sets by
+// both methods, with every target over the cells in indices.
+func correlateAll(indices []int, done map[int][]float64, bench *nb201.Bench, names []string, sets [][]int) ([]correlation, error) {
+	if len(indices) < 2 {
+		return nil, fmt.Errorf("correlate: %d cells, want at least 2", len(indices))
+	}
+	cells := slices.Compact(slices.Sorted(slices.Values(indices)))
+	scores := make([][]float64, len(names))
+	for _, i := range cells {
+		for p := range names {
+			scores[p] = append(scores[p], done[i][p])
+		}
+	}
+	type column struct {
+		name   string
+		values []float64
+	}
+	var cols []column
+	for p, n := range names {
+		cols = append(cols, column{n, scores[p]})
+	}
+	for _, set := range sets {
+		members := make([][]float64, len(set))
+		parts := make([]string, len(set))
+		for k, p := range set {
+			members[k], parts[k] = scores[p], names[p]
+		}
+		for _, method := range freedarts.EnsembleNames() {
+			v, err := freedarts.Combine(method, members)
+			if err != nil {
+				return nil, err
+			}
+			cols = append(cols, column{method + "(" + strings.Join(parts, "+") + ")", v})
+		}
+	}
+	var out []correlation
+	for _, t := range correlateTargets {
+		truth := make([]float64, len(cells))
+		for k, i := range cells {
+			rec, err := bench.Record(i)
+			if err != nil {
+				return nil, err
+			}
+			truth[k] = t.Value(rec)
+		}
+		for _, c := range cols {
+			rho, err := stats.Spearman(c.values, truth)
+			if err != nil {
+				return nil, fmt.Errorf("%s vs %s: %w", c.name, t.Name, err)
+			}
+			tau, err := stats.KendallTau(c.values, truth)
+			if err != nil {
+				return nil, fmt.Errorf("%s vs %s: %w", c.name, t.Name, err)
+			}
+			out = append(out, correlation{Proxy: c.name, Target: t.Name, Spearman: rho, Kendall: tau})
+		}
+	}
+	return out, nil
+}
+
+func printCorrelations(out io.Writer, rep correlateReport) {
+	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, backend %s\n",
+		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Backend)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	header := "proxy"
+	for _, t := range correlateTargets {
+		header += "\t" + t.Name + " rho\ttau"
+	}
+	if rep.SecondsPerCell != nil {
+		header += "\ts/cell"
+	}
+	fmt.Fprintln(tw, header)
+	byProxy := map[string][]correlation{}
+	var order []string
+	for _, c := range rep.Correlations {
+		if _, ok := byProxy[c.Proxy]; !ok {
+			order = append(order, c.Proxy)
+		}
+		byProxy[c.Proxy] = append(byProxy[c.Proxy], c)
+	}
+	for _, p := range order {
+		line := p
+		for _, c := range byProxy[p] {
+			line += fmt.Sprintf("\t%.3f\t%.3f", c.Spearman, c.Kendall)
+		}
+		if s, ok := rep.SecondsPerCell[p]; ok {
+			line += fmt.Sprintf("\t%.2f", s)
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+}
+
+// readIndices reads benchmark indices, one a line (blank lines and lines
+// starting with # are skipped), each in [0, total).
+func readIndices(path string, total int) ([]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("-indices: %w", err)
+	}
+	defer f.Close()
+	var out []int
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		i, err := strconv.Atoi(s)
+		if err != nil || i < 0 || i >= total {
+			return nil, fmt.Errorf("-indices %s line %d: %q is not an index in [0, %d)", path, line, s, total)
+		}
+		out = append(out, i)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("-indices %s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-indices %s: no indices", path)
+	}
+	return out, nil
+}
+
+// scoreSink appends one CSV row per scored cell and flushes it at once, so
+// an interrupted study loses at most the cell in flight.
+type scoreSink struct {
+	f *os.File
+	w *csv.Writer
+}
+
+// openScoreSink opens (or creates) the scores CSV. An existing file must
+// have the header index,arch,names...; its complete rows are returned as
+// finished cells, and a last line cut short by an interruption is dropped.
+func openScoreSink(path string, names []string) (*scoreSink, map[int][]float64, error) {
+	header := append([]string{"index", "arch"}, names...)
+	done := map[int][]float64{}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		data = nil
+	case err != nil:
+		return nil, nil, fmt.Errorf("-out: %w", err)
+	}
+	if cut := strings.LastIndexByte(string(data), '\n'); cut+1 != len(data) {
+		data = data[:cut+1] // a partial last row
+		if err := os.Truncate(path, int64(len(data))); err != nil {
+			return nil, nil, fmt.Errorf("-out: dropping the cut last row: %w", err)
+		}
+	}
+	if len(data) > 0 {
+		rows, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
+		if err != nil {
+			return nil, nil, fmt.Errorf("-out %s: %w", path, err)
+		}
+		if !slices.Equal(rows[0], header) {
+			return nil, nil, fmt.Errorf("-out %s: header %q, want %q (same -proxies, in order, to resume)", path, rows[0], header)
+		}
+		for k, row := range rows[1:] {
+			i, err := strconv.Atoi(row[0])
+			if err != nil {
+				return nil, nil, fmt.Errorf("-out %s row %d: index %q is not an integer", path, k+2, row[0])
+			}
+			v := make([]float64, len(names))
+			for p := range names {
+				if v[p], err = strconv.ParseFloat(row[2+p], 64); err != nil {
+					return nil, nil, fmt.Errorf("-out %s row %d: %s %q is not a number", path, k+2, names[p], row[2+p])
+				}
+			}
+			done[i] = v
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-out: %w", err)
+	}
+	s := &scoreSink{f: f, w: csv.NewWriter(f)}
+	if len(data) == 0 {
+		if err := s.writeRow(header); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+	}
+	return s, done, nil
+}
+
+func (s *scoreSink) Write(index int, bench *nb201.Bench, scores []float64) error {
+	rec, err := bench.Record(index)
+	if err != nil {
+		return err
+	}
+	row := []string{strconv.Itoa(index), rec.Arch.String()}
+	for _, v := range scores {
+		row = append(row, strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	return s.writeRow(row)
+}
+
+func (s *scoreSink) writeRow(row []string) error {
+	if err := s.w.Write(row); err != nil {
+		return fmt.Errorf("-out: %w", err)
+	}
+	s.w.Flush()
+	if err := s.w.Error(); err != nil {
+		return fmt.Errorf("-out: %w", err)
+	}
+	return nil
+}
+
+func (s *scoreSink) Close() error { return s.f.Close() }

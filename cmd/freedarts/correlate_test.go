@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func correlateJSON(t *testing.T, args ...string) correlateReport {
+	t.Helper()
+	out, err := runCLI(t, append([]string{"correlate", "-json", "-bench", testBench, "-backend", "go"}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep correlateReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	return rep
+}
+
+// TestCorrelateResume scores three cells, then four: the first three are
+// read back from the CSV, a row cut short by an interruption is dropped and
+// redone, and the correlations cover every listed cell.
+func TestCorrelateResume(t *testing.T) {
+	needFile(t, testBench)
+	dir := t.TempDir()
+	idx, csvPath := filepath.Join(dir, "idx.txt"), filepath.Join(dir, "scores.csv")
+	write := func(s string) {
+		if err := os.WriteFile(idx, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"-proxies", "synflow,params,flops", "-indices", idx, "-out", csvPath, "-ensembles", "synflow+params"}
+	write("6111\n# a comment\n0\n\n15624\n")
+	rep := correlateJSON(t, args...)
+	if rep.Cells != 3 || rep.Resumed != 0 || len(rep.SecondsPerCell) != 3 {
+		t.Errorf("first run: %d cells, %d resumed, seconds %v", rep.Cells, rep.Resumed, rep.SecondsPerCell)
+	}
+	// proxies and ensembles x targets
+	if len(rep.Correlations) != (3+2)*3 {
+		t.Errorf("%d correlations, want 15", len(rep.Correlations))
+	}
+	// params and flops order these three cells alike (6111 > 15624 > 0).
+	for _, c := range rep.Correlations {
+		if c.Proxy == "params" && c.Target == "cifar10_test" && c.Spearman != 1 {
+			t.Errorf("params vs cifar10 on 0, 6111, 15624: rho %v, want 1", c.Spearman)
+		}
+	}
+	f, err := os.OpenFile(csvPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("1000,|nor_conv") // interrupted mid-row
+	f.Close()
+	write("6111\n0\n15624\n1000\n")
+	rep = correlateJSON(t, args...)
+	if rep.Cells != 4 || rep.Resumed != 3 {
+		t.Errorf("second run: %d cells, %d resumed, want 4 and 3", rep.Cells, rep.Resumed)
+	}
+	data, _ := os.ReadFile(csvPath)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 5 || lines[0] != "index,arch,synflow,params,flops" || !strings.HasPrefix(lines[4], "1000,|skip_connect~0|") {
+		t.Errorf("scores file:\n%s", data)
+	}
+	// Everything done: a third run only reads.
+	if rep = correlateJSON(t, args...); rep.Resumed != 4 || rep.SecondsPerCell != nil {
+		t.Errorf("third run: %d resumed, seconds %v", rep.Resumed, rep.SecondsPerCell)
+	}
+	// A different proxy list cannot resume this file.
+	_, err = runCLI(t, "correlate", "-bench", testBench, "-proxies", "params,synflow", "-indices", idx, "-out", csvPath)
+	if err == nil || !strings.Contains(err.Error(), "same -proxies") {
+		t.Errorf("resume with other proxies: %v", err)
+	}
+}
+
+func TestCorrelateTable(t *testing.T) {
+	needFile(t, testBench)
+	out, err := runCLI(t, "correlate", "-bench", testBench, "-proxies", "params,flops", "-sample", "20", "-sample-seed", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"on 20 NAS-Bench-201 cells", "cifar10_test rho", "imagenet16_test rho", "\nflops "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCorrelateErrors(t *testing.T) {
+	needFile(t, testBench)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("12\n99999\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-space", "darts"}, "only nb201"},
+		{[]string{"-proxies", "synfow"}, `unknown proxy "synfow"`},
+		{[]string{"-proxies", "params", "-indices", bad}, `line 2: "99999" is not an index`},
+		{[]string{"-proxies", "params", "-indices", filepath.Join(dir, "none.txt")}, "-indices"},
+		{[]string{"-proxies", "params", "-sample", "0"}, "sample of 0 cells"},
+		{[]string{"-proxies", "params,flops", "-ensembles", "params+snip"}, `"snip" is not among -proxies`},
+		{[]string{"-proxies", "params,flops", "-ensembles", "params"}, "has one proxy"},
+		{[]string{"-proxies", "snip", "-data", "/nonexistent"}, `-data "/nonexistent"`},
+		{[]string{"-workers", "0"}, "-workers 0"},
+		{[]string{"extra"}, "unexpected arguments"},
+	} {
+		_, err := runCLI(t, append([]string{"correlate", "-bench", testBench}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/freedarts/freedarts-gonb/spaces/darts"
+)
+
+func init() {
+	register(command{Name: "params", Summary: "count the parameters of a DARTS genotype's evaluation network", Run: runParams})
+}
+
+// paramsReport is the -json output of params.
+type paramsReport struct {
+	Genotype  string `json:"genotype"`
+	Cells     int    `json:"cells"`
+	Channels  int    `json:"channels"`
+	Classes   int    `json:"classes"`
+	Input     int    `json:"input"`
+	ImageNet  bool   `json:"imagenet"`
+	Auxiliary bool   `json:"auxiliary"`
+	Params    int    `json:"params"`
+	// ParamsNoAux is the count without the auxiliary head, DARTS's
+	// count_parameters_in_MB.
+	ParamsNoAux int `json:"params_no_aux"`
+}
+
+// genotypeFlagDoc is the help text of -genotype (params and train).
+const genotypeFlagDoc = "DARTS genotype, as the DARTS code prints it (Genotype(normal=[...], normal_concat=[...], reduce=[...], reduce_concat=[...])), or DARTS_V1, DARTS_V2"
+
+func runParams(args []string, out io.Writer) error {
+	fs := newFlags("params", out)
+	genotype := fs.String("genotype", "DARTS_V2", genotypeFlagDoc)
+	cells := fs.Int("cells", 0, "cells (default 20; 14 with -imagenet)")
+	channels := fs.Int("channels", 0, "initial width C (default 36; 48 with -imagenet)")
+	classes := fs.Int("classes", 0, "classes (default 10; 1000 with -imagenet)")
+	input := fs.Int("input", 0, "input size (default 32; 224 with -imagenet)")
+	imagenet := fs.Bool("imagenet", false, "the DARTS ImageNet network (NetworkImageNet) instead of NetworkCIFAR")
+	aux := fs.Bool("auxiliary", false, "include the auxiliary head")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("params: unexpected arguments %q", fs.Args())
+	}
+	g, err := darts.LookupGenotype(*genotype)
+	if err != nil {
+		return err
+	}
+	cfg := darts.EvalConfig()
+	if *imagenet {
+		cfg = darts.Config{C: 48, Layers: 14, Classes: 1000, InputSize: 224, ImageNet: true}
+	}
+	setDefaults(&cfg, spaceConfig{Cells: *cells, Channels: *channels, Input: *input, Classes: *classes})
+	rep := paramsReport{Genotype: g.String(), Cells: cfg.Layers, Channels: cfg.C, Classes: cfg.Classes, Input: cfg.InputSize, ImageNet: cfg.ImageNet, Auxiliary: *aux}
+	if rep.ParamsNoAux, err = darts.ParamCount(cfg, g, false); err != nil {
+		return err
+	}
+	rep.Params = rep.ParamsNoAux
+	if *aux {
+		if rep.Params, err = darts.ParamCount(cfg, g, true); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(out).Encode(rep)
+	}
+	kind := "CIFAR"
+	if cfg.ImageNet {
+		kind = "ImageNet"
+	}
+	fmt.Fprintf(out, "genotype: %s\n", rep.Genotype)
+	fmt.Fprintf(out, "network: %s, %d cells, C=%d, %d classes, input %d, auxiliary head: %s\n",
+		kind, cfg.Layers, cfg.C, cfg.Classes, cfg.InputSize, map[bool]string{true: "yes", false: "no"}[*aux])
+	fmt.Fprintf(out, "parameters: %d (%.2f M)\n", rep.Params, float64(rep.Params)/1e6)
+	if *aux {
+		fmt.Fprintf(out, "without the auxiliary head (DARTS's count_parameters_in_MB): %d (%.2f M)\n", rep.ParamsNoAux, float64(rep.ParamsNoAux)/1e6)
+	}
+	return nil
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSearchEnsemblePrune runs the -proxy list, -ensemble and -prune flags
+// of search on a tiny supernet.
+func TestSearchEnsemblePrune(t *testing.T) {
+	rep := searchJSON(t, "-proxy", "synflow,synflow-bn", "-ensemble", "vote", "-prune", "1", "-bench", "",
+		"-cells", "1", "-channels", "4", "-input", "8", "-seeds", "0,1")
+	if rep.Proxy != "vote(synflow,synflow-bn)+prune1" || len(rep.Runs) != 2 {
+		t.Fatalf("proxy %q, %d runs", rep.Proxy, len(rep.Runs))
+	}
+	for _, r := range rep.Runs {
+		if len(r.Scores["alpha"]) != 6 || r.Arch == "" {
+			t.Errorf("seed %d: arch %q, scores %v", r.Seed, r.Arch, r.Scores)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-proxy", "synflow,snip", "-ensemble", "median"}, `unknown ensemble "median"`},
+		{[]string{"-prune", "-1"}, "prune step -1"},
+		{[]string{"-proxy", "naswot"}, "proxy naswot is not defined on alpha"},
+		{[]string{"-proxy", "synflow,synflow"}, "listed twice"},
+	} {
+		args := append([]string{"search", "-bench", "", "-cells", "1", "-channels", "4", "-input", "8"}, tc.args...)
+		if _, err := runCLI(t, args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/freedarts/freedarts-gonb/spaces/darts"
+)
+
+func TestSearchDARTS(t *testing.T) {
+	rep := searchJSON(t, "-space", "darts", "-cells", "3", "-channels", "4", "-input", "8", "-seeds", "0,0")
+	if rep.Space != "darts" || len(rep.Runs) != 2 || rep.AlphaStd != 1e-3 {
+		t.Fatalf("report %+v", rep)
+	}
+	a, b := rep.Runs[0], rep.Runs[1]
+	if a.Arch != b.Arch {
+		t.Errorf("seed 0 twice: %s vs %s", a.Arch, b.Arch)
+	}
+	if _, err := darts.ParseGenotype(a.Arch); err != nil {
+		t.Errorf("arch %q: %v", a.Arch, err)
+	}
+	for _, name := range []string{darts.NormalAlpha, darts.ReduceAlpha} {
+		if m := a.Scores[name]; len(m) != darts.NumEdges || len(m[0]) != darts.NumOps {
+			t.Errorf("scores %s: %v", name, m)
+		}
+	}
+}
+
+func TestDARTSConfigFromFlags(t *testing.T) {
+	for _, tc := range []struct {
+		in   spaceConfig
+		want darts.Config
+	}{
+		{spaceConfig{}, darts.DefaultConfig()},
+		{spaceConfig{Cells: 20}, darts.DeepConfig()},
+		{spaceConfig{Cells: 14, Channels: 48, Input: 224}, darts.ImageNetConfig()},
+		{spaceConfig{Input: 224, Classes: 10}, darts.Config{C: 48, Layers: 14, Classes: 10, InputSize: 224, ImageNet: true}},
+		{spaceConfig{Input: 64}, darts.Config{C: 16, Layers: 8, Classes: 10, InputSize: 64}},
+	} {
+		if got := dartsConfig(tc.in); got != tc.want {
+			t.Errorf("dartsConfig(%+v) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSearchTablePeakRSS(t *testing.T) {
+	out, err := runCLI(t, "search", "-space", "darts", "-cells", "3", "-channels", "4", "-input", "8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "peak RSS: ") || !strings.Contains(out, "Genotype(normal=") {
+		t.Errorf("output:\n%s", out)
+	}
+	flags := scanSearchFlags([]string{"-seeds", "1", "-json=false", "-space", "mobile", "-input=16"})
+	if flags["json"] != "false" || flags["space"] != "mobile" || flags["input"] != "16" || flags["proxy"] != "synflow" {
+		t.Errorf("scanSearchFlags: %v", flags)
+	}
+}
+
+func TestSearchImageNetNeedsSynFlow(t *testing.T) {
+	for _, args := range [][]string{
+		{"search", "-space", "darts-imagenet", "-proxy", "snip"},
+		{"search", "-seeds", "0-1", "-space=darts", "-input", "224", "--proxy=grasp"},
+	} {
+		_, err := runCLI(t, args...)
+		if err == nil || !strings.Contains(err.Error(), "needs labelled ImageNet images") {
+			t.Errorf("%v: error %v", args, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"-space", "darts", "-proxy", "snip"},
+		{"-space", "darts-imagenet"},
+		{"-space", "nb201", "-input", "224", "-proxy", "snip"},
+	} {
+		if err := checkImageNetProxy(scanSearchFlags(args)); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}

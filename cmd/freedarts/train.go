@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/freedarts/freedarts-gonb/data/cifar10"
+	"github.com/freedarts/freedarts-gonb/spaces/darts"
+)
+
+func init() {
+	register(command{Name: "train", Summary: "train the evaluation network of a DARTS genotype on CIFAR-10", Run: runTrain})
+}
+
+type trainReport struct {
+	Genotype  string             `json:"genotype"`
+	Backend   string             `json:"backend"`
+	Data      string             `json:"data"`
+	Test      string             `json:"test,omitempty"`
+	Images    int                `json:"images"`
+	Params    int                `json:"params"`
+	Epochs    []darts.EpochStats `json:"epochs"`
+	PeakRSSMB float64            `json:"peak_rss_mb,omitempty"`
+}
+
+func runTrain(args []string, out io.Writer) error {
+	def := darts.DefaultTrainConfig()
+	fs := newFlags("train", out)
+	genotype := fs.String("genotype", "", genotypeFlagDoc+" (required)")
+	dataFlag := fs.String("data", "", "CIFAR-10 training file, or a directory holding data_batch_1.bin or train_first4000.bin (default "+defaultDataDir+")")
+	testFlag := fs.String("test", "", "CIFAR-10 test file (default: test_batch.bin or test_first1000.bin next to the training data, if present; \"none\" to skip)")
+	limit := fs.Int("limit", 0, "use only the first N training images (0 = all)")
+	testLimit := fs.Int("test-limit", 0, "use only the first N test images (0 = all)")
+	epochs := fs.Int("epochs", 1, "epochs (DARTS: 600)")
+	cells := fs.Int("cells", 20, "cells")
+	channels := fs.Int("channels", 36, "initial width C")
+	aux := fs.Bool("auxiliary", false, "train with the auxiliary head (DARTS runs use it)")
+	cfg := def
+	fs.IntVar(&cfg.BatchSize, "batch", def.BatchSize, "batch size")
+	fs.IntVar(&cfg.EvalBatch, "eval-batch", def.EvalBatch, "evaluation batch size")
+	fs.Float64Var(&cfg.LR, "lr", def.LR, "initial learning rate (cosine schedule to 0)")
+	fs.Float64Var(&cfg.WeightDecay, "weight-decay", def.WeightDecay, "weight decay")
+	fs.IntVar(&cfg.Cutout, "cutout", def.Cutout, "cutout length (0 = off)")
+	fs.Float64Var(&cfg.DropPath, "drop-path", def.DropPath, "final drop-path probability (0 = off)")
+	fs.Float64Var(&cfg.AuxWeight, "aux-weight", def.AuxWeight, "auxiliary loss weight")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed of the weights, shuffling, augmentation and drop-path")
+	progress := fs.Bool("progress", false, "print every training step")
+	backendName := backendFlag(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object at the end instead of a line per epoch")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("train: unexpected arguments %q", fs.Args())
+	}
+	if *genotype == "" {
+		return fmt.Errorf("train: -genotype is required (a Genotype(...) string, or DARTS_V2)")
+	}
+	g, err := darts.LookupGenotype(*genotype)
+	if err != nil {
+		return err
+	}
+	netCfg := darts.EvalConfig()
+	netCfg.Layers, netCfg.C = *cells, *channels
+	net, err := darts.NewNetwork(netCfg, g, *aux)
+	if err != nil {
+		return err
+	}
+	params, err := darts.ParamCount(netCfg, g, *aux)
+	if err != nil {
+		return err
+	}
+	cfg.Epochs = *epochs
+
+	dataPath, err := resolveData(*dataFlag)
+	if err != nil {
+		return err
+	}
+	train, err := cifar10.Load(dataPath, *limit)
+	if err != nil {
+		return err
+	}
+	testPath := *testFlag
+	if testPath == "" {
+		dir := filepath.Dir(dataPath)
+		testPath = existing(filepath.Join(dir, "test_batch.bin"), filepath.Join(dir, "test_first1000.bin"))
+	} else if testPath == "none" {
+		testPath = ""
+	}
+	var test *cifar10.Dataset
+	if testPath != "" {
+		if test, err = cifar10.Load(testPath, *testLimit); err != nil {
+			return err
+		}
+	}
+	b, bcfg, err := openBackend(*backendName)
+	if err != nil {
+		return err
+	}
+	rep := trainReport{Genotype: g.String(), Backend: bcfg, Data: dataPath, Test: testPath, Images: train.Len(), Params: params}
+	if !*asJSON {
+		cfg.Log = out
+		fmt.Fprintf(out, "training %d cells, C=%d, %d parameters (auxiliary head: %v) on %d images of %s, backend %s\n",
+			netCfg.Layers, netCfg.C, params, *aux, train.Len(), dataPath, bcfg)
+		if test == nil {
+			fmt.Fprintln(out, "note: no test file: accuracy on training batches only")
+		}
+	}
+	if *progress {
+		cfg.Progress = func(p darts.Progress) {
+			fmt.Fprintf(os.Stderr, "epoch %d/%d step %d/%d loss %.4f\n", p.Epoch, p.Epochs, p.Step, p.Steps, p.Loss)
+		}
+	}
+	res, err := darts.Train(b, net, train, test, cfg)
+	if err != nil {
+		return err
+	}
+	rep.Epochs = res.Epochs
+	rep.PeakRSSMB, _ = peakRSSMB()
+	if *asJSON {
+		return json.NewEncoder(out).Encode(rep)
+	}
+	fmt.Fprintln(out, peakRSSLine())
+	return nil
+}

@@ -1,0 +1,126 @@
+package freedarts
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
+	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
+)
+
+func TestPruneRows(t *testing.T) {
+	mats := []ScoreMatrix{{Name: "a", Values: [][]float64{
+		{3, 1, 2, 5},
+		{7, 7, 7, 7}, // ties drop the later ops first
+	}}}
+	mask := fullMask(mats)
+	if !pruneRows(mats, mask, 2) {
+		t.Fatal("nothing pruned")
+	}
+	want := []bool{true, false, false, true, true, true, false, false}
+	if !reflect.DeepEqual(mask["a"], want) {
+		t.Errorf("after one round of 2: %v, want %v", mask["a"], want)
+	}
+	if mats[0].Values[0][1] != Pruned || mats[0].Values[1][3] != Pruned {
+		t.Errorf("pruned entries not marked: %v", mats[0].Values)
+	}
+	// The next round of 2 may only take one per row: the last op stays.
+	mats[0].Values = [][]float64{{3, Pruned, Pruned, 5}, {1, 0, Pruned, Pruned}}
+	pruneRows(mats, mask, 2)
+	if want := []bool{false, false, false, true, true, false, false, false}; !reflect.DeepEqual(mask["a"], want) {
+		t.Errorf("after the second round: %v, want %v", mask["a"], want)
+	}
+	if pruneRows(mats, mask, 1) {
+		t.Error("a round with one op per row left pruned something")
+	}
+}
+
+// TestMultiSearchPrunes runs iterative SynFlow pruning on the tiny supernet:
+// every edge ends with one surviving op, which is what is selected, and the
+// plan shows in the proxy name. An ensemble of one criterion with itself is
+// that criterion.
+func TestMultiSearchPrunes(t *testing.T) {
+	space, err := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := nntest.Backend(t)
+	crits, _ := LookupCriteria("synflow")
+	oneShot, err := NewMultiSearch(b, "go", space, crits, 0, SearchPlan{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oneShot.Close()
+	pruned, err := NewMultiSearch(b, "go", space, crits, 0, SearchPlan{PruneStep: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pruned.Close()
+	for seed := range uint64(3) {
+		one, err := oneShot.Run(seed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := pruned.Run(seed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Proxy != "synflow+prune1" || one.Proxy != "synflow" {
+			t.Errorf("names %q and %q", res.Proxy, one.Proxy)
+		}
+		a, err := nb201.ParseArch(res.Arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for e, row := range res.Scores[0].Values {
+			alive := 0
+			for op, v := range row {
+				if v != Pruned {
+					alive++
+					if op != a[e] {
+						t.Errorf("seed %d edge %d: op %d survived but %d was selected", seed, e, op, a[e])
+					}
+				}
+			}
+			if alive != 1 {
+				t.Errorf("seed %d edge %d: %d ops survive pruning, want 1: %v", seed, e, alive, row)
+			}
+		}
+		// The first pruning round drops none (SynFlow scores it 0), so
+		// pruning one op per round can only differ from one shot after it.
+		t.Logf("seed %d: one-shot %s, pruned %s", seed, one.Arch, res.Arch)
+	}
+}
+
+func TestMultiSearchEnsembleAndErrors(t *testing.T) {
+	space, _ := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
+	b := nntest.Backend(t)
+	single, _ := LookupCriteria("synflow")
+	both, _ := LookupCriteria("synflow,synflow-bn")
+	s, err := NewMultiSearch(b, "go", space, both, 0, SearchPlan{Ensemble: MajorityVote})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	res, err := s.Run(1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Proxy != "vote(synflow,synflow-bn)" || s.NeedsData() {
+		t.Errorf("proxy %q, needs data %v", res.Proxy, s.NeedsData())
+	}
+	for _, tc := range []struct {
+		crits []Criterion
+		plan  SearchPlan
+		want  string
+	}{
+		{nil, SearchPlan{}, "no proxies"},
+		{single, SearchPlan{Ensemble: "mean"}, `unknown ensemble "mean"`},
+		{single, SearchPlan{PruneStep: -1}, "prune step -1"},
+	} {
+		if _, err := NewMultiSearch(b, "go", space, tc.crits, 0, tc.plan); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.plan, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,298 @@
+package darts
+
+import (
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+
+	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/spaces/nn"
+	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
+)
+
+// tinyConfig is the supernet of the gradient checks: C=4, 3 cells (cell 0
+// normal, cells 1 and 2 reductions, so both alphas and FactorizedReduce are
+// exercised), 8x8 input.
+func tinyConfig() Config { return Config{C: 4, Layers: 3, Classes: 10, InputSize: 8} }
+
+// TestGradientCheck compares dR/dalpha of the supernet, for both alphas,
+// with float64 central differences: R = sum of logits on the BN-free
+// network with |parameters| (SynFlow) and R = cross-entropy of a random
+// labelled batch with batch-statistics BN (SNIP). The input of the SynFlow
+// check is random and positive rather than all ones, so that no max pool
+// sees ties, where R has no derivative. alpha is drawn at scale 0.5 so that
+// its gradient is far from rounding.
+func TestGradientCheck(t *testing.T) {
+	net, err := NewSupernet(tinyConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := nntest.Backend(t)
+	const batch, classes = 4, 10
+	for _, tc := range []struct {
+		name string
+		opts nn.Options
+		abs  bool
+		h    float64
+	}{
+		{"synflow", nn.Options{DType: dtypes.Float64, BN: nn.BNNone}, true, 1e-6},
+		{"snip", nn.Options{DType: dtypes.Float64, BN: nn.BNBatch}, false, 1e-7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			specs, err := nn.Trace(b, tc.opts, func(n *nn.Net) {
+				net.Forward(n, Zeros(n.Graph(), shapes.Make(dtypes.Float64, batch, 8, 8, 3)))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var inputs []nntest.Input
+			for i, v := range nn.InitValues(specs, nn.InitOptions{Seed: 3, AlphaStd: 0.5}) {
+				if tc.abs {
+					for j := range v {
+						v[j] = math.Abs(v[j])
+					}
+				}
+				inputs = append(inputs, nntest.Input{Values: v, Shape: specs[i].Shape})
+			}
+			rng := rand.New(rand.NewPCG(5, 6))
+			x := nntest.Random(rng, batch, 8, 8, 3)
+			if tc.abs {
+				for j := range x.Values {
+					x.Values[j] = math.Abs(x.Values[j])
+				}
+			}
+			oneHot := make([]float64, batch*classes)
+			for i := range batch {
+				oneHot[i*classes+rng.IntN(classes)] = 1
+			}
+			inputs = append(inputs, x, nntest.Input{Values: oneHot, Shape: []int{batch, classes}})
+			np := len(specs)
+			f := func(in []*Node) *Node {
+				n := nn.Bind(in[0].Graph(), tc.opts, specs, in[:np])
+				logits := net.Forward(n, in[np])
+				if tc.abs {
+					return ReduceAllSum(logits)
+				}
+				return Neg(ReduceAllMean(ReduceSum(Mul(in[np+1], LogSoftmax(logits, -1)), -1)))
+			}
+			for _, name := range []string{NormalAlpha, ReduceAlpha} {
+				i, err := nn.ParamIndex(specs, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				nntest.CheckGradient(t, b, f, inputs, i, tc.h, 1e-5, 8, rng)
+			}
+		})
+	}
+}
+
+// newSearch compiles a search of the DARTS space with the named proxy.
+func newSearch(t *testing.T, cfg Config, proxy string, alphaStd float64) *freedarts.Search {
+	t.Helper()
+	space, err := NewSpace(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crit, err := freedarts.LookupCriterion(proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := freedarts.NewSearch(nntest.Backend(t), "test", space, crit, alphaStd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// synflowR evaluates, for the parameters a SynFlow search uses at seed, R'
+// = sum of logits minus sum of classifier biases (the part of R that
+// depends on alpha) of the BN-free network.
+func synflowR(t *testing.T, s *freedarts.Search, cfg Config, seed uint64, alphaStd float64) float64 {
+	t.Helper()
+	net, _ := NewSupernet(cfg)
+	specs := s.Searcher().Specs()
+	values := nn.InitValues(specs, nn.InitOptions{Seed: seed, AlphaStd: alphaStd})
+	var inputs []nntest.Input
+	biasSum := 0.0
+	for i, v := range values {
+		for j := range v {
+			v[j] = math.Abs(v[j])
+		}
+		if specs[i].Kind == nn.Bias {
+			for _, x := range v {
+				biasSum += x
+			}
+		}
+		inputs = append(inputs, nntest.Input{Values: v, Shape: specs[i].Shape})
+	}
+	size := cfg.InputSize
+	ones := make([]float64, size*size*3)
+	for i := range ones {
+		ones[i] = 1
+	}
+	inputs = append(inputs, nntest.Input{Values: ones, Shape: []int{1, size, size, 3}})
+	opts := nn.Options{DType: dtypes.Float64, BN: nn.BNNone}
+	r, _, err := nntest.Eval(nntest.Backend(t), func(in []*Node) *Node {
+		return ReduceAllSum(net.Forward(nn.Bind(in[0].Graph(), opts, specs, in[:len(specs)]), in[len(specs)]))
+	}, inputs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r - biasSum
+}
+
+// TestSynFlowIsRealSignal checks that the default SynFlow gives the DARTS
+// supernet a real score matrix, at 8 cells and at the evaluation depth of
+// 20 cells:
+//
+//   - every non-none score is finite and strictly positive (all weights,
+//     alphas and activations are positive, so every op adds flow), none's
+//     column is exactly zero;
+//   - the scores add up to what Euler's theorem says: R' (the logits'
+//     dependence on alpha) is a sum over paths of products of positive
+//     factors, each path taking 1 to 4 alphas from each cell it crosses and
+//     crossing between ceil(L/2) and L cells, so sum(alpha * dR/dalpha) =
+//     sum over paths of (alphas on the path) * (path value) lies in
+//     [ceil(L/2) R', 4L R']. Rounding noise (what the BN version produces)
+//     cannot satisfy this;
+//   - a second run with the same seed gives bit-identical scores and the same
+//     genotype.
+func TestSynFlowIsRealSignal(t *testing.T) {
+	cfgs := []Config{DefaultConfig(), DeepConfig()}
+	if testing.Short() {
+		cfgs = cfgs[:1]
+	}
+	for _, cfg := range cfgs {
+		s := newSearch(t, cfg, "synflow", 0)
+		const seed = 7
+		res, err := s.Run(seed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := synflowR(t, s, cfg, seed, 1e-3)
+		sum := 0.0
+		minPos, maxPos := math.Inf(1), 0.0
+		for _, m := range res.Scores {
+			for e, row := range m.Values {
+				for o, v := range row {
+					switch {
+					case o == None && v != 0:
+						t.Errorf("L=%d %s[%d] none score %g, want 0", cfg.Layers, m.Name, e, v)
+					case o != None && (!(v > 0) || math.IsInf(v, 0)):
+						t.Errorf("L=%d %s[%d][%s] = %g, want finite and > 0", cfg.Layers, m.Name, e, Ops[o], v)
+					case o != None:
+						minPos, maxPos = min(minPos, v), max(maxPos, v)
+					}
+					sum += v
+				}
+			}
+		}
+		lo, hi := float64((cfg.Layers+1)/2)*r, float64(4*cfg.Layers)*r
+		t.Logf("L=%d: R' = %.6g, sum of scores = %.6g = %.2f R' (bounds %d..%d), scores %.3g..%.3g, %s",
+			cfg.Layers, r, sum, sum/r, (cfg.Layers+1)/2, 4*cfg.Layers, minPos, maxPos, res.Arch)
+		if !(r > 1e-200) || !(sum >= lo*(1-1e-9)) || !(sum <= hi*(1+1e-9)) {
+			t.Errorf("L=%d: sum of scores %g outside [%g, %g] (R' = %g)", cfg.Layers, sum, lo, hi, r)
+		}
+		again, err := s.Run(seed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Arch != res.Arch || !reflect.DeepEqual(again.Scores, res.Scores) {
+			t.Errorf("L=%d: same seed, different results:\n%s\n%s", cfg.Layers, res.Arch, again.Arch)
+		}
+		if _, err := ParseGenotype(res.Arch); err != nil {
+			t.Errorf("selected genotype does not parse: %v", err)
+		}
+	}
+}
+
+// TestSynFlowBNIsDegenerate documents the released behaviour: with
+// batch-statistics BN and one all-ones image, every channel entering the
+// global pool has zero mean, so the logits are the classifier bias and
+// dR/dalpha is zero up to rounding. Its scores are more than 10 orders of
+// magnitude below the BN-free ones at the same seed, and |dR/dalpha| <
+// 1e-9 everywhere (the BN-free gradients are of order 1 and more).
+func TestSynFlowBNIsDegenerate(t *testing.T) {
+	cfg := DefaultConfig()
+	bn, err := newSearch(t, cfg, "synflow-bn", 0).Run(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := newSearch(t, cfg, "synflow", 0).Run(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	space, _ := NewSpace(cfg)
+	specs, err := nn.Trace(nntest.Backend(t), nn.Options{DType: dtypes.Float64}, func(n *nn.Net) {
+		space.Forward(n, Zeros(n.Graph(), shapes.Make(dtypes.Float64, 1, 32, 32, 3)))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := nn.InitValues(specs, nn.InitOptions{Seed: 0, AlphaStd: 1e-3})
+	maxBN, maxFree, maxGrad := 0.0, 0.0, 0.0
+	for k, m := range bn.Scores {
+		i, _ := nn.ParamIndex(specs, m.Name)
+		for e, row := range m.Values {
+			for o, v := range row {
+				maxBN = max(maxBN, v)
+				maxFree = max(maxFree, free.Scores[k].Values[e][o])
+				if a := math.Abs(values[i][e*NumOps+o]); a > 0 {
+					maxGrad = max(maxGrad, v/a)
+				}
+			}
+		}
+	}
+	t.Logf("max score: synflow-bn %.3g, synflow %.3g; max |dR/dalpha| with BN %.3g", maxBN, maxFree, maxGrad)
+	if !(maxBN < 1e-10*maxFree) || !(maxGrad < 1e-9) {
+		t.Errorf("synflow-bn is not degenerate: max score %g (BN-free %g), max |dR/dalpha| %g", maxBN, maxFree, maxGrad)
+	}
+}
+
+// TestSynFlowAlphaScales: float64 keeps the BN-free scores finite and
+// positive for alpha scales far from the reference (1e-3, tested above).
+func TestSynFlowAlphaScales(t *testing.T) {
+	for _, std := range []float64{1e-9, 1, 10} {
+		res, err := newSearch(t, DefaultConfig(), "synflow", std).Run(1, nil)
+		if err != nil {
+			t.Errorf("alpha std %g: %v", std, err)
+			continue
+		}
+		for _, m := range res.Scores {
+			for _, row := range m.Values {
+				for o, v := range row[1:] {
+					if !(v > 0) || math.IsInf(v, 0) {
+						t.Errorf("alpha std %g: %s score of %s is %g", std, m.Name, Ops[o+1], v)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSNIPOnSupernet runs a data proxy on the tiny supernet end to end.
+func TestSNIPOnSupernet(t *testing.T) {
+	cfg := tinyConfig()
+	s := newSearch(t, cfg, "snip", 0)
+	rng := rand.New(rand.NewPCG(1, 1))
+	batch := &freedarts.Batch{N: 8, H: 8, W: 8}
+	for range 8 * 8 * 8 * 3 {
+		batch.Images = append(batch.Images, float32(rng.NormFloat64()))
+	}
+	for range 8 {
+		batch.Labels = append(batch.Labels, int32(rng.IntN(10)))
+	}
+	res, err := s.Run(0, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseGenotype(res.Arch); err != nil {
+		t.Errorf("SNIP genotype %q: %v", res.Arch, err)
+	}
+}

@@ -1,0 +1,64 @@
+package nn
+
+import (
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+)
+
+// ActKind says where in a network an activation was observed. Kinds are
+// bits, so that an Observer can ask for several.
+type ActKind uint8
+
+const (
+	// ReLUInput is the input of a ReLU: NASWOT's binary code is its sign.
+	ReLUInput ActKind = 1 << iota
+	// LayerOutput is the output of a convolution or linear layer (before
+	// batch norm), where zero-cost-nas measures Fisher information.
+	LayerOutput
+	// GateOutput is alpha[Index] * op(x) on a mixed edge of a supernet: the
+	// activation that one architecture parameter gates.
+	GateOutput
+)
+
+// Activation is one observed node.
+type Activation struct {
+	Kind ActKind
+	// Name is where the node is: the layer's weight name (LayerOutput), the
+	// ReLU's scope plus "relu" (ReLUInput), or the alpha's name (GateOutput).
+	Name string
+	Node *Node
+	// Index is the flat index of the gating alpha entry (GateOutput only).
+	Index int
+}
+
+// Observer collects the activations of the kinds it asks for while a
+// network builds its graph, in build order. The zero-cost proxies that look
+// inside the network (Fisher, NASWOT) read them; without an observer the
+// graph is exactly what the network code writes.
+type Observer struct {
+	Kinds ActKind
+	Acts  []Activation
+}
+
+// Observe makes n (and every view derived from it, before or after) record
+// into o. A nil o stops recording.
+func (n *Net) Observe(o *Observer) { n.st.obs = o }
+
+// observe records x under kind and name when asked to, and returns x.
+func (n *Net) observe(kind ActKind, name string, index int, x *Node) *Node {
+	if o := n.st.obs; o != nil && o.Kinds&kind != 0 {
+		o.Acts = append(o.Acts, Activation{Kind: kind, Name: name, Node: x, Index: index})
+	}
+	return x
+}
+
+// ReLU is ReLU(x), with its input visible to an Observer. Networks call it
+// instead of the function ReLU wherever a proxy should see the unit.
+func (n *Net) ReLU(x *Node) *Node {
+	return ReLU(n.observe(ReLUInput, n.prefix+"relu", 0, x))
+}
+
+// Gate returns y, the output gated by entry index of the named alpha,
+// recorded for an Observer.
+func (n *Net) Gate(alpha string, index int, y *Node) *Node {
+	return n.observe(GateOutput, alpha, index, y)
+}
