@@ -94,7 +94,8 @@ func NewPass(n *nn.Net, forward func(n *nn.Net, x *Node) *Node, kinds nn.ActKind
 
 // LossGrads returns the gradients of the cross-entropy with respect to the
 // targets and to the observed LayerOutput and GateOutput activations (in
-// the order of ActsOf). One backward pass serves every criterion of a pass.
+// the order of ActsOf(nn.LayerOutput|nn.GateOutput)). They are built once,
+// so one backward pass serves every loss criterion of a pass.
 func (p *Pass) LossGrads() (targets, acts []*Node) {
 	if p.lossGrads == nil {
 		gated := p.ActsOf(nn.LayerOutput | nn.GateOutput)
@@ -188,7 +189,7 @@ var criteria = map[string]Criterion{
 		Doc:       "Jacobian covariance: -sum(log(l+1e-5)+1/(l+1e-5)) over eigenvalues l of the correlation of per-sample input Jacobians",
 		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
 		NotOnAlpha: "its score is a spectrum of the input Jacobians of the whole network, with no per-parameter decomposition",
-		Network:    jacobianCorrelation, Finish: jacobCovScore,
+		Network:    jacobianCovariance, Finish: jacobCovScore,
 	},
 	"naswot": {
 		Name:      "naswot",
@@ -198,16 +199,16 @@ var criteria = map[string]Criterion{
 		Network:    naswotKernel, NetworkObserve: nn.ReLUInput, Finish: logAbsDet,
 	},
 	"params": {
-		Name:       "params",
-		Doc:        "baseline: number of trainable parameters (affine BN included)",
-		DType:      dtypes.Float32, BN: nn.BNBatch,
+		Name:  "params",
+		Doc:   "baseline: number of trainable parameters (affine BN included)",
+		DType: dtypes.Float32, BN: nn.BNBatch,
 		NotOnAlpha: "every cell of a supernet holds every op, so counts do not depend on alpha",
 		Static:     func(specs []nn.ParamSpec, _ []nn.Activation) float64 { return float64(nn.CountParams(specs)) },
 	},
 	"flops": {
-		Name:       "flops",
-		Doc:        "baseline: multiply-accumulates of the convolution and linear layers for one image",
-		DType:      dtypes.Float32, BN: nn.BNBatch,
+		Name:  "flops",
+		Doc:   "baseline: multiply-accumulates of the convolution and linear layers for one image",
+		DType: dtypes.Float32, BN: nn.BNBatch,
 		NotOnAlpha: "every cell of a supernet holds every op, so counts do not depend on alpha",
 		Static:     countMACs,
 	},
@@ -260,6 +261,16 @@ func LookupCriteria(list string) ([]Criterion, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// NeedData says whether any of crits needs a labelled batch.
+func NeedData(crits ...Criterion) bool {
+	for _, c := range crits {
+		if c.NeedsData {
+			return true
+		}
+	}
+	return false
 }
 
 // checkAlpha reports a criterion that cannot score alpha.

@@ -86,14 +86,7 @@ func NewNetScorer(b compute.Backend, crits []Criterion, inputSize int) (*NetScor
 func (s *NetScorer) Criteria() []Criterion { return s.crits }
 
 // NeedsData says whether any criterion needs a labelled batch.
-func (s *NetScorer) NeedsData() bool {
-	for _, c := range s.crits {
-		if c.NeedsData {
-			return true
-		}
-	}
-	return false
-}
+func (s *NetScorer) NeedsData() bool { return NeedData(s.crits...) }
 
 // Score initialises net from seed and computes every criterion. batch is
 // required when a criterion needs data.

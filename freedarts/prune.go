@@ -80,12 +80,11 @@ func (m *MultiSearch) Name() string {
 
 // NeedsData says whether any criterion needs a labelled batch.
 func (m *MultiSearch) NeedsData() bool {
-	for _, s := range m.searches {
-		if s.searcher.crit.NeedsData {
-			return true
-		}
+	crits := make([]Criterion, len(m.searches))
+	for i, s := range m.searches {
+		crits[i] = s.searcher.crit
 	}
-	return false
+	return NeedData(crits...)
 }
 
 // CompileSeconds is the one-off compilation of every criterion's graph.

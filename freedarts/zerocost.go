@@ -88,10 +88,10 @@ func fisherNetwork(p *Pass) *Node {
 	return nn.ReduceSumNodes(terms)
 }
 
-// jacobianCorrelation returns the covariance [N, N] of the per-sample input
+// jacobianCovariance returns the covariance [N, N] of the per-sample input
 // Jacobians of sum(logits) (zero-cost-nas backpropagates ones from the
 // logits); jacobCovScore normalises it on the host.
-func jacobianCorrelation(p *Pass) *Node {
+func jacobianCovariance(p *Pass) *Node {
 	j := Gradient(ReduceAllSum(p.Logits), p.Input)[0]
 	n := j.Shape().Dimensions[0]
 	j = Reshape(j, n, j.Shape().Size()/n)

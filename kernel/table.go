@@ -27,7 +27,7 @@ func Table(headers []string, rows [][]string) string {
 	for _, row := range rows {
 		b.WriteString("<tr>")
 		for j := 0; j < n; j++ {
-			b.WriteString(`<td style="border-bottom:1px solid #ddd;padding:3px 10px">`)
+			b.WriteString(`<td style="border-bottom:1px solid #ddd;padding:3px 10px;text-align:left">`)
 			if j < len(row) {
 				b.WriteString(esc(row[j]))
 			}

@@ -52,11 +52,18 @@ func runBench(args []string, out io.Writer) error {
 	peakSize := fs.Int("peak-size", 0, "side of the square MatMul that measures the peak (0: 1024 on go, 4096 on xla; -1 skips)")
 	backendName := backendFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
+	list := fs.Bool("list", false, "print the case names, one a line, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected arguments %q", fs.Args())
+	}
+	if *list {
+		for _, c := range benchCases {
+			fmt.Fprintln(out, c.Name)
+		}
+		return nil
 	}
 	selected, err := selectBenchCases(*casesFlag)
 	if err != nil {
@@ -78,7 +85,7 @@ func runBench(args []string, out io.Writer) error {
 				if data.Len() < n {
 					return nil, fmt.Errorf("%s has %d images, the case needs %d", path, data.Len(), n)
 				}
-				return sampleBatch(data, n, seed)
+				return freedarts.SampleBatch(data, n, seed)
 			}
 		} else if *dataDir != "" {
 			return err

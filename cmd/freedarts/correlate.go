@@ -112,11 +112,7 @@ func runCorrelate(args []string, out io.Writer) error {
 	}
 	cfg := nb201.DefaultConfig()
 	var batch *freedarts.Batch
-	scorer, err := freedarts.NewNetScorer(nil, crits, cfg.InputSize) // backends are per worker
-	if err != nil {
-		return err
-	}
-	if scorer.NeedsData() {
+	if freedarts.NeedData(crits...) {
 		dataPath, err := resolveData(*dataDir)
 		if err != nil {
 			return err
@@ -128,7 +124,7 @@ func runCorrelate(args []string, out io.Writer) error {
 		if *batchSize < 1 || data.Len() < *batchSize {
 			return fmt.Errorf("-batch %d: %s has %d images", *batchSize, dataPath, data.Len())
 		}
-		if batch, err = sampleBatch(data, *batchSize, *seed); err != nil {
+		if batch, err = freedarts.SampleBatch(data, *batchSize, *seed); err != nil {
 			return err
 		}
 	}
@@ -146,11 +142,13 @@ func runCorrelate(args []string, out io.Writer) error {
 		rep.Batch = batch.N
 	}
 	var todo []int
+	queued := map[int]bool{}
 	for _, i := range indices {
 		if _, ok := done[i]; ok {
 			rep.Resumed++
-		} else if !slices.Contains(todo, i) {
+		} else if !queued[i] {
 			todo = append(todo, i)
+			queued[i] = true
 		}
 	}
 	secs, cfgName, err := scoreCells(todo, bench, cfg, crits, *seed, batch, *backendName, *workers, done, sink)

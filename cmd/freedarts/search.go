@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -38,13 +37,23 @@ var spaceDefs = map[string]spaceDef{}
 
 func registerSpace(d spaceDef) { spaceDefs[d.Name] = d }
 
-func spaceNames() string {
+func spaceNames() []string {
 	names := make([]string, 0, len(spaceDefs))
 	for n := range spaceDefs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return names
+}
+
+// spaceHelp is the -space flag's usage: every space with its doc line.
+func spaceHelp() string {
+	var b strings.Builder
+	b.WriteString("search space:")
+	for _, n := range spaceNames() {
+		fmt.Fprintf(&b, "\n    %s: %s", n, spaceDefs[n].Doc)
+	}
+	return b.String()
 }
 
 func init() {
@@ -84,12 +93,13 @@ type searchReport struct {
 	CompileSeconds float64     `json:"compile_seconds"`
 	Data           string      `json:"data,omitempty"`
 	Bench          string      `json:"bench,omitempty"`
+	PeakRSSMB      float64     `json:"peak_rss_mb,omitempty"`
 	Runs           []searchRun `json:"runs"`
 }
 
 func runSearch(args []string, out io.Writer) error {
 	fs := newFlags("search", out)
-	spaceName := fs.String("space", "nb201", "search space")
+	spaceName := fs.String("space", "nb201", spaceHelp())
 	proxy := fs.String("proxy", "synflow", "criterion, or several joined by commas for an ensemble: "+strings.Join(freedarts.AlphaCriterionNames(), ", "))
 	ensemble := fs.String("ensemble", freedarts.RankAverage, "how several proxies combine: "+strings.Join(freedarts.EnsembleNames(), ", "))
 	prune := fs.Int("prune", 0, "iterative pruning: ops masked per edge per round before rescoring (0: one-shot)")
@@ -113,7 +123,7 @@ func runSearch(args []string, out io.Writer) error {
 	}
 	def, ok := spaceDefs[*spaceName]
 	if !ok {
-		return fmt.Errorf("unknown space %q (want one of %s)", *spaceName, spaceNames())
+		return fmt.Errorf("unknown space %q (want one of %s)", *spaceName, strings.Join(spaceNames(), ", "))
 	}
 	crits, err := freedarts.LookupCriteria(*proxy)
 	if err != nil {
@@ -140,6 +150,11 @@ func runSearch(args []string, out io.Writer) error {
 	var data *cifar10.Dataset
 	dataPath := ""
 	if search.NeedsData() {
+		if space.InputSize() != cifar10.Height {
+			return fmt.Errorf("-proxy %s needs labelled images at the supernet's input size %dx%d, and the only data this tool reads "+
+				"is CIFAR-10 (%dx%d): use a data-free proxy (synflow, synflow-bn) or -input %d",
+				*proxy, space.InputSize(), space.InputSize(), cifar10.Height, cifar10.Width, cifar10.Height)
+		}
 		if dataPath, err = resolveData(*dataDir); err != nil {
 			return err
 		}
@@ -175,7 +190,7 @@ func runSearch(args []string, out io.Writer) error {
 	for _, seed := range seeds {
 		var batch *freedarts.Batch
 		if data != nil {
-			if batch, err = sampleBatch(data, *batchSize, seed); err != nil {
+			if batch, err = freedarts.SampleBatch(data, *batchSize, seed); err != nil {
 				return err
 			}
 		}
@@ -202,6 +217,7 @@ func runSearch(args []string, out io.Writer) error {
 		rep.Runs = append(rep.Runs, run)
 	}
 	rep.CompileSeconds = search.CompileSeconds()
+	rep.PeakRSSMB, _ = peakRSSMB()
 	if *asJSON {
 		enc := json.NewEncoder(out)
 		return enc.Encode(rep)
@@ -231,24 +247,6 @@ func resolveData(flagValue string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("-data %q: no %s in the directory", dir, strings.Join(candidates, " or "))
-}
-
-// sampleBatch draws batch images without replacement, seeded by seed, so a
-// run is reproducible from its seed alone.
-func sampleBatch(d *cifar10.Dataset, n int, seed uint64) (*freedarts.Batch, error) {
-	rng := rand.New(rand.NewPCG(seed, 0xba7c4))
-	idx := rng.Perm(d.Len())[:n]
-	sort.Ints(idx)
-	b := &freedarts.Batch{N: n, H: cifar10.Height, W: cifar10.Width}
-	for _, i := range idx {
-		img, lab, err := d.Batch(i, 1, cifar10.NHWC)
-		if err != nil {
-			return nil, err
-		}
-		b.Images = append(b.Images, img...)
-		b.Labels = append(b.Labels, lab...)
-	}
-	return b, nil
 }
 
 func printSearch(out io.Writer, rep searchReport, notes []string) {
@@ -284,4 +282,7 @@ func printSearch(out io.Writer, rep searchReport, notes []string) {
 		fmt.Fprintf(tw, "mean\t%.3f\t\n", sums[0]/n)
 	}
 	tw.Flush()
+	if rep.PeakRSSMB > 0 {
+		fmt.Fprintf(out, "peak RSS %.0f MiB\n", rep.PeakRSSMB)
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	"github.com/freedarts/freedarts-gonb/spaces/darts"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
@@ -42,5 +43,37 @@ func TestProfileScore(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%s rep %d: %.3fs (compile %.2fs)", proxy, i, sc.Seconds, s.CompileSeconds)
+	}
+}
+
+// TestProfileDARTS is TestProfileScore for the DARTS supernet of
+// $FD_PROFILE_DARTS cells (SynFlow).
+func TestProfileDARTS(t *testing.T) {
+	cells, _ := strconv.Atoi(os.Getenv("FD_PROFILE_DARTS"))
+	if cells == 0 {
+		t.Skip("set FD_PROFILE_DARTS to a number of cells")
+	}
+	b, err := backend.Open(backend.Config(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := darts.DefaultConfig()
+	cfg.Layers = cells
+	space, err := darts.NewSpace(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crit, _ := freedarts.LookupCriterion("synflow")
+	s, err := freedarts.NewSearch(b, "go", space, crit, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 3 {
+		r, err := s.Run(uint64(i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("darts%d synflow rep %d: %.3fs", cells, i, r.Seconds)
 	}
 }

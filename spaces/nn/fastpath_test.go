@@ -102,15 +102,18 @@ func TestFastPathMatchesPlain(t *testing.T) {
 			{"conv 3x3 odd channels", func(x, w *Node) *Node { return nn.Conv2D(x, w, 3, 1, 1) }, []int{2, 5, 5, 3}, []int{27, 2}},
 			{"conv 5x5 dilation 2", func(x, w *Node) *Node { return nn.Conv2D(x, w, 5, 1, 2) }, []int{1, 9, 8, 2}, []int{50, 4}},
 			{"conv 3x3 stride 2 (plain in both)", func(x, w *Node) *Node { return nn.Conv2D(x, w, 3, 2, 1) }, []int{2, 7, 7, 2}, []int{18, 3}},
+			{"depthwise 3x3", func(x, w *Node) *Node { return nn.DepthwiseConv2D(x, w, 3, 1, 1) }, []int{2, 5, 6, 3}, []int{9, 3}},
+			{"depthwise 5x5 dilation 2", func(x, w *Node) *Node { return nn.DepthwiseConv2D(x, w, 5, 1, 2) }, []int{1, 9, 9, 2}, []int{25, 2}},
+			{"depthwise 3x3 stride 2 (plain in both)", func(x, w *Node) *Node { return nn.DepthwiseConv2D(x, w, 3, 2, 1) }, []int{1, 7, 7, 2}, []int{9, 2}},
 			{"avg pool 3x3", func(x, w *Node) *Node { return Mul(nn.AvgPool2D(x, 3, 1, 1), ReduceAllSum(w)) }, []int{2, 5, 6, 4}, []int{1}},
 			{"avg pool 5x5", func(x, w *Node) *Node { return Mul(nn.AvgPool2D(x, 5, 1, 2), ReduceAllSum(w)) }, []int{1, 6, 7, 3}, []int{1}},
 			{"batch norm", func(x, w *Node) *Node {
-				return nn.Bind(x.Graph(), nn.Options{DType: x.DType()}, nil, nil).BatchNorm("bn", Mul(x, ReduceAllSum(w)))
-			}, []int{3, 4, 5, 3}, []int{2}},
+				return nn.Bind(x.Graph(), nn.Options{DType: x.DType()}, nil, nil).BatchNorm("bn", Add(Square(x), Mul(x, ReduceAllSum(w))))
+			}, []int{3, 4, 6, 3}, []int{2}},
 			{"relu conv bn", func(x, w *Node) *Node {
 				n := nn.Bind(x.Graph(), nn.Options{DType: x.DType()}, nil, nil)
 				return n.BatchNorm("bn", nn.Conv2D(nn.ReLU(x), w, 3, 1, 1))
-			}, []int{2, 5, 5, 4}, []int{36, 4}},
+			}, []int{2, 6, 6, 4}, []int{36, 4}},
 			{"linear", func(x, w *Node) *Node { return nn.MatMulFast(Reshape(x, 4, -1), w) }, []int{4, 2, 2, 2}, []int{8, 3}},
 		} {
 			t.Run(dt.String()+" "+tc.name, func(t *testing.T) {
@@ -126,11 +129,11 @@ func TestFastPathMatchesPlain(t *testing.T) {
 // pool, batch norm, a linear head) whose Hessian-vector product with respect
 // to w1 exercises every custom gradient twice, as GraSP does.
 func hvpNet(in []*Node) *Node {
-	x, w1, w2, wl, v := in[0], in[1], in[2], in[3], in[4]
+	x, w1, w2, wl, v, wd := in[0], in[1], in[2], in[3], in[4], in[5]
 	n := nn.Bind(x.Graph(), nn.Options{DType: x.DType()}, nil, nil)
 	h := n.BatchNorm("bn1", nn.Conv2D(nn.ReLU(x), w1, 3, 1, 1))
 	h = Add(nn.AvgPool2D(h, 3, 1, 1), n.BatchNorm("bn2", nn.Conv2D(nn.ReLU(h), w2, 3, 1, 2)))
-	h = nn.Conv2D(h, w1, 3, 1, 1)
+	h = nn.Conv2D(nn.DepthwiseConv2D(h, wd, 3, 1, 2), w1, 3, 1, 1)
 	logits := nn.MatMulFast(nn.GlobalAvgPool(Square(h)), wl)
 	loss := ReduceAllSum(Mul(logits, logits))
 	g := Gradient(loss, w1)[0]
@@ -139,8 +142,8 @@ func hvpNet(in []*Node) *Node {
 
 func hvpInputs(rng *rand.Rand) []nntest.Input {
 	return []nntest.Input{
-		nntest.Random(rng, 2, 5, 6, 2), nntest.Random(rng, 18, 2), nntest.Random(rng, 18, 2),
-		nntest.Random(rng, 2, 3), nntest.Random(rng, 18, 2),
+		nntest.Random(rng, 2, 6, 6, 2), nntest.Random(rng, 18, 2), nntest.Random(rng, 18, 2),
+		nntest.Random(rng, 2, 3), nntest.Random(rng, 18, 2), nntest.Random(rng, 9, 2),
 	}
 }
 
@@ -151,7 +154,7 @@ func TestFastPathSecondOrder(t *testing.T) {
 	b := nntest.Backend(t)
 	rng := rand.New(rand.NewPCG(23, 24))
 	inputs := hvpInputs(rng)
-	for _, which := range []int{0, 1, 2} {
+	for _, which := range []int{0, 1, 2, 5} {
 		nntest.CheckGradient(t, b, hvpNet, inputs, which, 1e-5, 1e-5, 8, rng)
 	}
 	compareFastPlain(t, hvpNet, inputs, 1e-10)

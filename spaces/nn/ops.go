@@ -87,6 +87,9 @@ func DepthwiseConv2D(x, w *Node, k, stride, dilation int) *Node {
 	if w.Rank() != 2 || w.Shape().Dimensions[0] != k*k || w.Shape().Dimensions[1] != c {
 		exceptions.Panicf("nn: DepthwiseConv2D weight %v does not match a %dx%d kernel over %d channels", w.Shape().Dimensions, k, k, c)
 	}
+	if stride == 1 && k%2 == 1 && fastVJP {
+		return depthwiseSame(x, w, k, dilation) // see fastpath.go
+	}
 	var y *Node
 	for t, v := range windows(x, k, stride, dilation, dilation*(k-1)/2, 0) {
 		term := Mul(v, Reshape(Slice(w, AxisElem(t), AxisRange()), 1, 1, 1, c))
@@ -156,7 +159,11 @@ func ReduceSumNodes(nodes []*Node) *Node {
 }
 
 // ReLU is max(x, 0).
-func ReLU(x *Node) *Node { return Max(x, ZerosLike(x)) }
+func ReLU(x *Node) *Node {
+	y := Max(x, ZerosLike(x))
+	reluVJP(y) // see fastpath.go
+	return y
+}
 
 // GlobalAvgPool averages the spatial axes: [N,H,W,C] -> [N,C].
 func GlobalAvgPool(x *Node) *Node { return ReduceMean(x, 1, 2) }
@@ -189,11 +196,15 @@ func (n *Net) BatchNorm(name string, x *Node) *Node {
 		return x
 	}
 	c := x.Shape().Dimensions[3]
+	// The statistics keep ReduceMean's summation order (float32 SNIP and
+	// GraSP scores move by up to a few percent with it, see
+	// docs/benchmarks.md); the normalisation and its gradient use the fast
+	// forms of fastpath.go.
 	mean := Reshape(ReduceMean(x, 0, 1, 2), 1, 1, 1, c)
-	centred := Sub(x, mean)
+	centred := Sub(x, expandChannels(mean, x))
 	variance := Reshape(ReduceMean(Square(centred), 0, 1, 2), 1, 1, 1, c)
 	std := Sqrt(AddScalar(variance, BNEpsilon))
-	y := Div(centred, std)
+	y := Div(centred, expandChannels(std, x))
 	batchNormVJP(centred, std, y) // see fastpath.go
 	if n.opts.Affine {
 		gamma := n.Param(name+"/scale", BNScale, 0, c)

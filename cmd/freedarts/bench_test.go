@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/freedarts/freedarts-gonb/freedarts/bench"
+)
+
+func TestBenchList(t *testing.T) {
+	out, err := runCLI(t, "bench", "-list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(out); strings.Join(got, ",") != strings.Join(benchCaseNames(), ",") {
+		t.Errorf("-list printed %q", out)
+	}
+}
+
+func TestBenchCaseSelection(t *testing.T) {
+	all, err := selectBenchCases("all")
+	if err != nil || len(all) != len(benchCases) {
+		t.Fatalf("all: %d cases, %v", len(all), err)
+	}
+	two, err := selectBenchCases("nb201-snip, darts20-synflow")
+	if err != nil || len(two) != 2 || two[0].Name != "nb201-snip" || two[1].Name != "darts20-synflow" {
+		t.Fatalf("two: %+v, %v", two, err)
+	}
+	if !needsData(two) || needsData(two[1:]) {
+		t.Error("needsData")
+	}
+	if _, err := runCLI(t, "bench", "-cases", "nope"); err == nil || !strings.Contains(err.Error(), "unknown case") {
+		t.Errorf("unknown case: %v", err)
+	}
+	if _, err := runCLI(t, "bench", "-repeat", "0", "-cases", "nb201-synflow", "-peak-size", "-1"); err == nil {
+		t.Error("-repeat 0 accepted")
+	}
+}
+
+// TestBenchRun runs the cheapest case as JSON and as a table, and a case
+// whose space is not registered.
+func TestBenchRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	out, err := runCLI(t, "bench", "-cases", "nb201-synflow", "-repeat", "1", "-peak-size", "128", "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Skipped || rep.Results[0].Seconds <= 0 || rep.Results[0].ForwardFLOPs <= 0 {
+		t.Fatalf("report %+v", rep)
+	}
+
+	saved := benchCases
+	defer func() { benchCases = saved }()
+	benchCases = append(benchCases, benchCase{Name: "ghost", Space: "no-such-space", Proxy: "synflow", Batch: 1})
+	out, err = runCLI(t, "bench", "-cases", "nb201-synflow,ghost", "-repeat", "1", "-peak-size", "128")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"backend go:ops_sequential", "matmul peak (128x128)", "nb201-synflow", "ghost", `note: ghost skipped: space "no-such-space" is not registered`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package freedarts
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/freedarts/freedarts-gonb/data/cifar10"
+)
+
+func TestSampleBatch(t *testing.T) {
+	d := &cifar10.Dataset{}
+	for i := range 10 {
+		d.Labels = append(d.Labels, uint8(i))
+		px := make([]uint8, 3072)
+		px[0] = uint8(i)
+		d.Pixels = append(d.Pixels, px...)
+	}
+	a, err := SampleBatch(d, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := SampleBatch(d, 4, 1)
+	c, _ := SampleBatch(d, 4, 2)
+	if !reflect.DeepEqual(a, b) {
+		t.Error("same seed, different batches")
+	}
+	if reflect.DeepEqual(a.Labels, c.Labels) {
+		t.Errorf("seeds 1 and 2 drew the same images %v", a.Labels)
+	}
+	if a.N != 4 || len(a.Images) != 4*3072 || len(a.Labels) != 4 {
+		t.Errorf("batch sizes: N %d, %d values, %d labels", a.N, len(a.Images), len(a.Labels))
+	}
+	seen := map[int32]bool{}
+	for i, l := range a.Labels {
+		if seen[l] || (i > 0 && l < a.Labels[i-1]) {
+			t.Errorf("labels %v: want distinct images in file order", a.Labels)
+		}
+		seen[l] = true
+	}
+	for _, n := range []int{0, 11} {
+		if _, err := SampleBatch(d, n, 0); err == nil {
+			t.Errorf("batch of %d from 10 images accepted", n)
+		}
+	}
+}

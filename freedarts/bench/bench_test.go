@@ -1,0 +1,161 @@
+package bench
+
+import (
+	"math"
+	"runtime"
+	"testing"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+
+	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
+	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
+)
+
+func statOf(s GraphStats, typ string) OpStat {
+	for _, o := range s.ByType {
+		if o.Type == typ {
+			return o
+		}
+	}
+	return OpStat{}
+}
+
+// TestCountGraph checks the FLOP rules on a graph whose count is known:
+// y = sum((a·b) + c) with a [3,4], b [4,5], c [3,5].
+func TestCountGraph(t *testing.T) {
+	g := NewGraph(nntest.Backend(t), "count")
+	defer g.Finalize()
+	a := Parameter(g, "a", shapes.Make(dtypes.Float32, 3, 4))
+	b := Parameter(g, "b", shapes.Make(dtypes.Float32, 4, 5))
+	c := Parameter(g, "c", shapes.Make(dtypes.Float32, 3, 5))
+	prod := MatMul(a, b)
+	y := ReduceAllSum(Add(prod, c))
+	st := CountGraph(y, prod) // prod reached twice: counted once
+	wantMatMul := int64(2 * 3 * 5 * 4)
+	if st.MatMulFLOPs != wantMatMul {
+		t.Errorf("matmul FLOPs %d, want %d", st.MatMulFLOPs, wantMatMul)
+	}
+	if want := wantMatMul + 15 + 15; st.FLOPs != want {
+		t.Errorf("FLOPs %d, want %d (matmul, add, reduce)", st.FLOPs, want)
+	}
+	if d := statOf(st, "DotGeneral"); d.Count != 1 || d.Elems != 15 {
+		t.Errorf("DotGeneral stat %+v, want 1 node of 15 elements", d)
+	}
+	if p := statOf(st, "Parameter"); p.Count != 3 {
+		t.Errorf("%d parameters counted, want 3", p.Count)
+	}
+}
+
+// TestCountConv checks the convolution rule: 2 * outputs * kh*kw*cin.
+func TestCountConv(t *testing.T) {
+	g := NewGraph(nntest.Backend(t), "conv")
+	defer g.Finalize()
+	x := Parameter(g, "x", shapes.Make(dtypes.Float32, 2, 6, 6, 3))
+	k := Parameter(g, "k", shapes.Make(dtypes.Float32, 3, 3, 3, 4))
+	y := Convolve(x, k).PadSame().Done()
+	st := CountGraph(y)
+	if want := int64(2 * (2 * 6 * 6 * 4) * (3 * 3 * 3)); st.MatMulFLOPs != want {
+		t.Errorf("conv FLOPs %d, want %d", st.MatMulFLOPs, want)
+	}
+}
+
+// tinyNB201 is a NAS-Bench-201 supernet small enough for unit tests.
+func tinyNB201(t *testing.T) freedarts.Space {
+	t.Helper()
+	s, err := nb201.NewSpace(nb201.Config{C: 2, N: 1, Classes: 10, InputSize: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestCountSearch(t *testing.T) {
+	b := nntest.Backend(t)
+	space := tinyNB201(t)
+	for _, proxy := range []string{"synflow", "snip", "grasp"} {
+		crit, err := freedarts.LookupCriterion(proxy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw, full, err := CountSearch(b, space, crit, 8, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fw.FLOPs <= 0 || fw.MatMulFLOPs <= 0 || full.FLOPs <= fw.FLOPs {
+			t.Errorf("%s: forward %d FLOPs (%d matmul), full graph %d: want 0 < forward < full", proxy, fw.FLOPs, fw.MatMulFLOPs, full.FLOPs)
+		}
+	}
+	// Doubling the batch doubles the forward convolutions.
+	crit, _ := freedarts.LookupCriterion("snip")
+	f4, _, _ := CountSearch(b, space, crit, 8, 4)
+	f8, _, _ := CountSearch(b, space, crit, 8, 8)
+	if r := float64(f8.MatMulFLOPs) / float64(f4.MatMulFLOPs); math.Abs(r-2) > 0.05 {
+		t.Errorf("matmul FLOPs ratio batch 8 / batch 4 = %.3f, want about 2", r)
+	}
+}
+
+func TestRun(t *testing.T) {
+	b := nntest.Backend(t)
+	space := tinyNB201(t)
+	cases := []Case{
+		{Name: "tiny-synflow", Space: space, Proxy: "synflow", Batch: 1},
+		{Name: "tiny-snip", Space: space, Proxy: "snip", Batch: 4},
+		{Name: "missing", Proxy: "synflow", Note: "space not registered"},
+	}
+	var started []string
+	rep, err := Run(Options{Backend: b, BackendName: "go", Repeat: 2, PeakSize: 64,
+		Progress: func(c Case) { started = append(started, c.Name) }}, cases, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(started) != 3 || len(rep.Results) != 3 {
+		t.Fatalf("ran %v, %d results", started, len(rep.Results))
+	}
+	if rep.Peak.F32GFLOPS <= 0 || rep.Peak.F64GFLOPS <= 0 {
+		t.Errorf("peak %+v", rep.Peak)
+	}
+	if rep.CPU == "" || rep.GoVersion != runtime.Version() || rep.Backend != "go" {
+		t.Errorf("header %+v", rep)
+	}
+	for _, r := range rep.Results[:2] {
+		if r.Skipped || len(r.Runs) != 2 || r.Seconds <= 0 || r.MinSeconds > r.Seconds || r.FLOPs <= 0 || r.GFLOPS <= 0 || r.Arch == "" {
+			t.Errorf("%s: %+v", r.Name, r)
+		}
+		if runtime.GOOS == "linux" && r.PeakRSS <= 0 {
+			t.Errorf("%s: no peak RSS", r.Name)
+		}
+	}
+	if rep.Results[0].DType != "Float64" || rep.Results[1].DType != "Float32" || rep.Results[1].Batch != 4 || rep.Results[0].Batch != 1 {
+		t.Errorf("dtypes/batches: %+v / %+v", rep.Results[0], rep.Results[1])
+	}
+	if m := rep.Results[2]; !m.Skipped || m.Note == "" {
+		t.Errorf("missing space: %+v", m)
+	}
+	if _, err := Run(Options{Backend: b, Repeat: 0}, cases, true); err == nil {
+		t.Error("Repeat 0 accepted")
+	}
+}
+
+func TestHelpers(t *testing.T) {
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median %g", m)
+	}
+	if m := median([]float64{4, 1, 2, 3}); m != 2.5 {
+		t.Errorf("median %g", m)
+	}
+	b := SyntheticBatch(3, 4, 10, 1)
+	if b.N != 3 || len(b.Images) != 3*4*4*3 || len(b.Labels) != 3 {
+		t.Fatalf("batch %+v", b)
+	}
+	for _, l := range b.Labels {
+		if l < 0 || l >= 10 {
+			t.Errorf("label %d", l)
+		}
+	}
+	if rss := RSS(); runtime.GOOS == "linux" && (rss <= 0 || PeakRSS() < rss) {
+		t.Errorf("RSS %d, peak %d", rss, PeakRSS())
+	}
+}

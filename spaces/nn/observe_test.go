@@ -1,0 +1,63 @@
+package nn_test
+
+import (
+	"testing"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+
+	"github.com/freedarts/freedarts-gonb/spaces/nn"
+	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
+)
+
+// TestObserver records only the kinds asked for, names each activation
+// after its layer, and stops when detached.
+func TestObserver(t *testing.T) {
+	build := func(n *nn.Net) {
+		x := Zeros(n.Graph(), shapes.Make(dtypes.Float32, 2, 4, 4, 3))
+		y := n.ReLUConvBN("block", x, 5, 3, 1, 1)
+		y = n.Gate("alpha", 7, y)
+		n.Linear("fc", nn.GlobalAvgPool(n.ReLU(y)), 2)
+	}
+	for _, tc := range []struct {
+		kinds nn.ActKind
+		want  []string
+	}{
+		{nn.ReLUInput, []string{"block/relu", "relu"}},
+		{nn.LayerOutput, []string{"block/conv", "fc/w"}},
+		{nn.GateOutput, []string{"alpha"}},
+		{nn.ReLUInput | nn.GateOutput, []string{"block/relu", "alpha", "relu"}},
+	} {
+		obs := &nn.Observer{Kinds: tc.kinds}
+		if _, err := nn.Trace(nntest.Backend(t), nn.Options{DType: dtypes.Float32}, func(n *nn.Net) {
+			n.Observe(obs)
+			build(n)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range obs.Acts {
+			got = append(got, a.Name)
+			if a.Kind&tc.kinds == 0 || (a.Kind == nn.GateOutput && a.Index != 7) {
+				t.Errorf("kinds %b: recorded %+v", tc.kinds, a)
+			}
+		}
+		if len(got) != len(tc.want) {
+			t.Fatalf("kinds %b: recorded %v, want %v", tc.kinds, got, tc.want)
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("kinds %b: recorded %v, want %v", tc.kinds, got, tc.want)
+			}
+		}
+	}
+	obs := &nn.Observer{Kinds: nn.ReLUInput}
+	if _, err := nn.Trace(nntest.Backend(t), nn.Options{DType: dtypes.Float32}, func(n *nn.Net) {
+		n.Observe(obs)
+		n.Observe(nil)
+		build(n)
+	}); err != nil || len(obs.Acts) != 0 {
+		t.Errorf("detached observer recorded %v (err %v)", obs.Acts, err)
+	}
+}
