@@ -176,17 +176,24 @@ log "Registering the GoNB kernel (gonb --install)"
 data_dir=${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}
 kernel_json="$data_dir/kernels/gonb/kernel.json"
 [ -f "$kernel_json" ] || die "gonb --install did not write $kernel_json"
-"$PYTHON" - "$kernel_json" "$GOBIN_DIR:$GO_BIN_DIR" <<'PY'
+# On amd64 the cells are built with GOEXPERIMENT=simd, as the CLI is: GoMLX's
+# SIMD matmul kernels exist only in such builds (docs/benchmarks.md).
+goexperiment=""
+[ "$(go env GOARCH)" = amd64 ] && goexperiment=simd
+"$PYTHON" - "$kernel_json" "$GOBIN_DIR:$GO_BIN_DIR" "$goexperiment" <<'PY'
 import json, sys
-path, prefix = sys.argv[1], sys.argv[2]
+path, prefix, goexperiment = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(path) as f:
     spec = json.load(f)
-spec.setdefault("env", {})["PATH"] = prefix + ":${PATH}"
+env = spec.setdefault("env", {})
+env["PATH"] = prefix + ":${PATH}"
+if goexperiment:
+    env["GOEXPERIMENT"] = goexperiment
 with open(path, "w") as f:
     json.dump(spec, f, indent=1)
     f.write("\n")
 PY
-log "Kernel spec: $kernel_json (PATH += $GOBIN_DIR:$GO_BIN_DIR)"
+log "Kernel spec: $kernel_json (PATH += $GOBIN_DIR:$GO_BIN_DIR${goexperiment:+, GOEXPERIMENT=$goexperiment})"
 specs=$("$JUPYTER" kernelspec list)
 grep -qE '^\s*gonb\s' <<<"$specs" || die "gonb not in '$JUPYTER kernelspec list':
 $specs"

@@ -10,6 +10,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 export GOMLX_BACKEND=go GOMLX_NO_AUTO_INSTALL=1
+# The build users run: GoMLX's SIMD matmul kernels need it (amd64 only).
+if [ "$(go env GOARCH)" = amd64 ]; then
+	export GOEXPERIMENT=simd
+fi
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
 	kernel/setup.sh --with-chromium
@@ -18,14 +22,14 @@ PATH="$(go env GOPATH)/bin:$PATH"
 export PATH
 
 echo "==> gofmt, go vet"
-unformatted=$(gofmt -l $(git ls-files '*.go'))
+unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change: $unformatted" >&2
 	exit 1
 fi
 go vet ./...
 
-echo "==> go test ./... (GOMLX_BACKEND=$GOMLX_BACKEND)"
+echo "==> go test ./... (GOMLX_BACKEND=$GOMLX_BACKEND GOEXPERIMENT=${GOEXPERIMENT:-})"
 go test -count=1 -timeout 30m ./...
 
 if [ "${SKIP_NOTEBOOKS:-0}" != 1 ]; then

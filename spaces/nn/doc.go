@@ -22,6 +22,12 @@
 //   - Slice's gradient is a Pad, so second derivatives need Pad's gradient,
 //     which GoMLX lacks: padvjp.go registers it.
 //
+// On top of those, fastpath.go gives the hot ops (im2col and its inverse,
+// depthwise convolution, box-sum pooling, batch norm, ReLU, matmul)
+// hand-written gradients built from graph ops, so that GraSP can still
+// differentiate them twice; they roughly halve the go backend's time.
+// FREEDARTS_PLAIN_OPS=1 turns them off for A/B comparisons.
+//
 // Tensors are NHWC. Parameters are named, declared by the network code as it
 // builds the graph (see Net), initialised on the host from a seed, and fed to
 // the graph as inputs, so the same seed gives the same weights on every
