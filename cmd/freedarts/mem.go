@@ -1,39 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
+
+	"github.com/freedarts/freedarts-gonb/freedarts/bench"
 )
 
-// peakRSSMB is the process's peak resident set size in MiB (VmHWM in
-// /proc/self/status); ok is false where that file does not exist (not
-// Linux) or lacks the field.
+// peakRSSMB is the process's peak resident set size in MiB; ok is false
+// where it is unknown (no /proc/self/status: not Linux).
 func peakRSSMB() (mb float64, ok bool) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		rest, found := strings.CutPrefix(sc.Text(), "VmHWM:")
-		if !found {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) != 2 || fields[1] != "kB" {
-			return 0, false
-		}
-		kb, err := strconv.ParseFloat(fields[0], 64)
-		if err != nil {
-			return 0, false
-		}
-		return kb / 1024, true
-	}
-	return 0, false
+	b := bench.PeakRSS()
+	return float64(b) / (1 << 20), b > 0
 }
 
 // peakRSSLine formats peakRSSMB for the end of a command's output.
