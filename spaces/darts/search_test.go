@@ -21,74 +21,15 @@ import (
 func tinyConfig() Config { return Config{C: 4, Layers: 3, Classes: 10, InputSize: 8} }
 
 // TestGradientCheck compares dR/dalpha of the supernet, for both alphas,
-// with float64 central differences: R = sum of logits on the BN-free
-// network with |parameters| (SynFlow) and R = cross-entropy of a random
-// labelled batch with batch-statistics BN (SNIP). The input of the SynFlow
-// check is random and positive rather than all ones, so that no max pool
-// sees ties, where R has no derivative. alpha is drawn at scale 0.5 so that
-// its gradient is far from rounding.
+// with float64 central differences (SynFlow's and SNIP's R; see
+// nntest.CheckAlphaGradients).
 func TestGradientCheck(t *testing.T) {
 	net, err := NewSupernet(tinyConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := nntest.Backend(t)
-	const batch, classes = 4, 10
-	for _, tc := range []struct {
-		name string
-		opts nn.Options
-		abs  bool
-		h    float64
-	}{
-		{"synflow", nn.Options{DType: dtypes.Float64, BN: nn.BNNone}, true, 1e-6},
-		{"snip", nn.Options{DType: dtypes.Float64, BN: nn.BNBatch}, false, 1e-7},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			specs, err := nn.Trace(b, tc.opts, func(n *nn.Net) {
-				net.Forward(n, Zeros(n.Graph(), shapes.Make(dtypes.Float64, batch, 8, 8, 3)))
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var inputs []nntest.Input
-			for i, v := range nn.InitValues(specs, nn.InitOptions{Seed: 3, AlphaStd: 0.5}) {
-				if tc.abs {
-					for j := range v {
-						v[j] = math.Abs(v[j])
-					}
-				}
-				inputs = append(inputs, nntest.Input{Values: v, Shape: specs[i].Shape})
-			}
-			rng := rand.New(rand.NewPCG(5, 6))
-			x := nntest.Random(rng, batch, 8, 8, 3)
-			if tc.abs {
-				for j := range x.Values {
-					x.Values[j] = math.Abs(x.Values[j])
-				}
-			}
-			oneHot := make([]float64, batch*classes)
-			for i := range batch {
-				oneHot[i*classes+rng.IntN(classes)] = 1
-			}
-			inputs = append(inputs, x, nntest.Input{Values: oneHot, Shape: []int{batch, classes}})
-			np := len(specs)
-			f := func(in []*Node) *Node {
-				n := nn.Bind(in[0].Graph(), tc.opts, specs, in[:np])
-				logits := net.Forward(n, in[np])
-				if tc.abs {
-					return ReduceAllSum(logits)
-				}
-				return Neg(ReduceAllMean(ReduceSum(Mul(in[np+1], LogSoftmax(logits, -1)), -1)))
-			}
-			for _, name := range []string{NormalAlpha, ReduceAlpha} {
-				i, err := nn.ParamIndex(specs, name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				nntest.CheckGradient(t, b, f, inputs, i, tc.h, 1e-5, 8, rng)
-			}
-		})
-	}
+	nntest.CheckAlphaGradients(t, net.Forward, nntest.SupernetCheck{
+		InputSize: 8, Batch: 4, Classes: 10, Alphas: []string{NormalAlpha, ReduceAlpha}, Coords: 8, Seed: 3})
 }
 
 // newSearch compiles a search of the DARTS space with the named proxy.

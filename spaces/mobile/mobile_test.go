@@ -2,7 +2,6 @@ package mobile
 
 import (
 	"math"
-	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -158,55 +157,14 @@ func TestConfigErrors(t *testing.T) {
 }
 
 // TestGradientCheck compares dR/dalpha on the tiny supernet with central
-// differences, BN-free with |parameters| (SynFlow) and with batch-norm and
-// cross-entropy (SNIP).
+// differences (SynFlow's and SNIP's R; see nntest.CheckAlphaGradients).
 func TestGradientCheck(t *testing.T) {
-	net, _ := NewSupernet(tinyConfig())
-	b := nntest.Backend(t)
-	const batch, classes = 3, 5
-	for _, tc := range []struct {
-		name string
-		opts nn.Options
-		abs  bool
-		h    float64
-	}{
-		{"synflow", nn.Options{DType: dtypes.Float64, BN: nn.BNNone}, true, 1e-6},
-		{"snip", nn.Options{DType: dtypes.Float64, BN: nn.BNBatch}, false, 1e-7},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			specs, _ := trace(t, net, tc.opts, 8)
-			rng := rand.New(rand.NewPCG(2, 3))
-			var inputs []nntest.Input
-			for i, v := range nn.InitValues(specs, nn.InitOptions{Seed: 1, AlphaStd: 0.5}) {
-				if tc.abs {
-					for j := range v {
-						v[j] = math.Abs(v[j])
-					}
-				}
-				inputs = append(inputs, nntest.Input{Values: v, Shape: specs[i].Shape})
-			}
-			x := nntest.Random(rng, batch, 8, 8, 3)
-			oneHot := make([]float64, batch*classes)
-			for i := range batch {
-				oneHot[i*classes+rng.IntN(classes)] = 1
-			}
-			if tc.abs {
-				for j := range x.Values {
-					x.Values[j] = math.Abs(x.Values[j])
-				}
-			}
-			inputs = append(inputs, x, nntest.Input{Values: oneHot, Shape: []int{batch, classes}})
-			np := len(specs)
-			f := func(in []*Node) *Node {
-				logits := net.Forward(nn.Bind(in[0].Graph(), tc.opts, specs, in[:np]), in[np])
-				if tc.abs {
-					return ReduceAllSum(logits)
-				}
-				return Neg(ReduceAllMean(ReduceSum(Mul(in[np+1], LogSoftmax(logits, -1)), -1)))
-			}
-			nntest.CheckGradient(t, b, f, inputs, 0, tc.h, 1e-5, 12, rng)
-		})
+	net, err := NewSupernet(tinyConfig())
+	if err != nil {
+		t.Fatal(err)
 	}
+	nntest.CheckAlphaGradients(t, net.Forward, nntest.SupernetCheck{
+		InputSize: 8, Batch: 3, Classes: 5, Alphas: []string{AlphaName}, Coords: 12, Seed: 1})
 }
 
 // TestSynFlowSearch runs the default SynFlow on the full 21-layer space
