@@ -129,9 +129,9 @@ func (b builder) stem(cfg Config, x *Node) (s0, s1 *Node) {
 	}
 	s := b.sub("stem0")
 	h := s.batchNorm("bn1", s.n.Conv("conv1", x, cfg.C/2, 3, 2, 1))
-	h = s.batchNorm("bn2", s.n.Conv("conv2", nn.ReLU(h), cfg.C, 3, 2, 1))
+	h = s.batchNorm("bn2", s.n.Conv("conv2", s.n.ReLU(h), cfg.C, 3, 2, 1))
 	t := b.sub("stem1")
-	return h, t.batchNorm("bn", t.n.Conv("conv", nn.ReLU(h), cfg.C, 3, 2, 1))
+	return h, t.batchNorm("bn", t.n.Conv("conv", t.n.ReLU(h), cfg.C, 3, 2, 1))
 }
 
 // preprocess adapts the cell inputs to the cell's width: ReLU-Conv1x1-BN,
@@ -382,13 +382,13 @@ func (b builder) auxHead(cfg Config, x *Node) *Node {
 	if cfg.ImageNet {
 		stride = 2
 	}
-	h := nn.AvgPool2D(nn.ReLU(x), 5, stride, 0)
-	h = nn.ReLU(b.batchNorm("bn1", b.n.Conv("conv1", h, 128, 1, 1, 1)))
+	h := nn.AvgPool2D(b.n.ReLU(x), 5, stride, 0)
+	h = b.n.ReLU(b.batchNorm("bn1", b.n.Conv("conv1", h, 128, 1, 1, 1)))
 	h = b.n.Conv("conv2", h, 768, 2, 1, 1)
 	if !cfg.ImageNet {
 		h = b.batchNorm("bn2", h)
 	}
-	h = nn.ReLU(h)
+	h = b.n.ReLU(h)
 	d := h.Shape().Dimensions
 	return b.n.Linear("classifier", Reshape(h, d[0], d[1]*d[2]*d[3]), cfg.Classes)
 }

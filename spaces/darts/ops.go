@@ -102,7 +102,7 @@ func (b builder) dropPath(x *Node) *Node {
 // reluConvBN is ReLU, a k x k convolution, batch norm.
 func (b builder) reluConvBN(name string, x *Node, cout, k, stride int) *Node {
 	s := b.sub("%s", name)
-	return s.batchNorm("bn", s.n.Conv("conv", nn.ReLU(x), cout, k, stride, 1))
+	return s.batchNorm("bn", s.n.Conv("conv", s.n.ReLU(x), cout, k, stride, 1))
 }
 
 // factorizedReduce halves the resolution without losing pixels: ReLU, two
@@ -115,7 +115,7 @@ func (b builder) factorizedReduce(name string, x *Node, cout int) *Node {
 		exceptions.Panicf("darts: FactorizedReduce of %v to %d channels: needs even sizes and channels", dims, cout)
 	}
 	s := b.sub("%s", name)
-	x = nn.ReLU(x)
+	x = s.n.ReLU(x)
 	a := s.n.Conv("conv_1", x, cout/2, 1, 2, 1)
 	shifted := Slice(x, AxisRange(), AxisRange(1, dims[1]), AxisRange(1, dims[2]), AxisRange())
 	c := s.n.Conv("conv_2", shifted, cout/2, 1, 2, 1)
@@ -127,9 +127,9 @@ func (b builder) factorizedReduce(name string, x *Node, cout int) *Node {
 func (b builder) sepConv(name string, x *Node, k, stride int) *Node {
 	s := b.sub("%s", name)
 	c := x.Shape().Dimensions[3]
-	y := s.n.DepthwiseConv("dw1", nn.ReLU(x), k, stride, 1)
+	y := s.n.DepthwiseConv("dw1", s.n.ReLU(x), k, stride, 1)
 	y = s.batchNorm("bn1", s.n.Conv("pw1", y, c, 1, 1, 1))
-	y = s.n.DepthwiseConv("dw2", nn.ReLU(y), k, 1, 1)
+	y = s.n.DepthwiseConv("dw2", s.n.ReLU(y), k, 1, 1)
 	return s.batchNorm("bn2", s.n.Conv("pw2", y, c, 1, 1, 1))
 }
 
@@ -137,7 +137,7 @@ func (b builder) sepConv(name string, x *Node, k, stride int) *Node {
 func (b builder) dilConv(name string, x *Node, k, stride int) *Node {
 	s := b.sub("%s", name)
 	c := x.Shape().Dimensions[3]
-	y := s.n.DepthwiseConv("dw", nn.ReLU(x), k, stride, 2)
+	y := s.n.DepthwiseConv("dw", s.n.ReLU(x), k, stride, 2)
 	return s.batchNorm("bn", s.n.Conv("pw", y, c, 1, 1, 1))
 }
 

@@ -129,7 +129,7 @@ func (c Config) LayerLabels() []string {
 
 // activation is ReLU6, or ReLU in a BN-free network (see package doc).
 func activation(n *nn.Net, x *Node) *Node {
-	y := nn.ReLU(x)
+	y := n.ReLU(x)
 	if n.Options().BN == nn.BNNone {
 		return y
 	}
