@@ -12,20 +12,34 @@ import (
 // a PCG generator seeded by seed: a search is reproducible from its seed
 // alone, and the CLI, the notebooks and the benchmarks see the same batch.
 func SampleBatch(d *cifar10.Dataset, n int, seed uint64) (*Batch, error) {
+	return sampleBatch(d, n, seed, false)
+}
+
+// SampleAugmentedBatch draws the images SampleBatch draws for seed and
+// gives each a random crop and flip (cifar10.RandomAugmentation) from the
+// same generator: a batch as a training data loader yields it, which is
+// what zero-cost-nas scores each network with.
+func SampleAugmentedBatch(d *cifar10.Dataset, n int, seed uint64) (*Batch, error) {
+	return sampleBatch(d, n, seed, true)
+}
+
+func sampleBatch(d *cifar10.Dataset, n int, seed uint64, augment bool) (*Batch, error) {
 	if n < 1 || n > d.Len() {
 		return nil, fmt.Errorf("batch of %d images: the data set has %d", n, d.Len())
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xba7c4))
 	idx := rng.Perm(d.Len())[:n]
 	sort.Ints(idx)
-	b := &Batch{N: n, H: cifar10.Height, W: cifar10.Width}
-	for _, i := range idx {
-		img, lab, err := d.Batch(i, 1, cifar10.NHWC)
-		if err != nil {
-			return nil, err
+	var augs []cifar10.Augmentation
+	if augment {
+		augs = make([]cifar10.Augmentation, n)
+		for i := range augs {
+			augs[i] = cifar10.RandomAugmentation(rng)
 		}
-		b.Images = append(b.Images, img...)
-		b.Labels = append(b.Labels, lab...)
 	}
-	return b, nil
+	images, labels, err := d.Gather(idx, augs, cifar10.NHWC)
+	if err != nil {
+		return nil, err
+	}
+	return &Batch{N: n, H: cifar10.Height, W: cifar10.Width, Images: images, Labels: labels}, nil
 }

@@ -43,3 +43,40 @@ func TestSampleBatch(t *testing.T) {
 		}
 	}
 }
+
+func TestSampleAugmentedBatch(t *testing.T) {
+	d := &cifar10.Dataset{}
+	for i := range 10 {
+		d.Labels = append(d.Labels, uint8(i))
+		px := make([]uint8, 3072)
+		for j := range px {
+			px[j] = uint8(i + j)
+		}
+		d.Pixels = append(d.Pixels, px...)
+	}
+	plain, _ := SampleBatch(d, 6, 3)
+	a, err := SampleAugmentedBatch(d, 6, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := SampleAugmentedBatch(d, 6, 3)
+	if !reflect.DeepEqual(a, b) {
+		t.Error("same seed, different augmented batches")
+	}
+	if !reflect.DeepEqual(a.Labels, plain.Labels) {
+		t.Errorf("augmented batch drew images %v, SampleBatch %v: want the same images", a.Labels, plain.Labels)
+	}
+	changed := 0
+	for i := range a.N {
+		if !reflect.DeepEqual(a.Images[i*3072:(i+1)*3072], plain.Images[i*3072:(i+1)*3072]) {
+			changed++
+		}
+	}
+	// Each image is left as it is with probability 1/162.
+	if changed < a.N-1 {
+		t.Errorf("%d of %d images augmented", changed, a.N)
+	}
+	if _, err := SampleAugmentedBatch(d, 11, 0); err == nil {
+		t.Error("augmented batch of 11 from 10 images accepted")
+	}
+}

@@ -21,7 +21,9 @@ import (
 //     Network reduces the saliency of the network's convolution and linear
 //     weights to one number, with which networks are ranked.
 //
-// Some proxies exist at one level only: NotOnAlpha says why.
+// A proxy whose score has no useful gradient (NASWOT's binary codes, the
+// spectrum of jacob_cov) reaches alpha by ablation instead: see Ablate.
+// Parameter and FLOP counts exist on networks only: NotOnAlpha says why.
 type Criterion struct {
 	// Name is what users type (-proxy).
 	Name string
@@ -43,7 +45,12 @@ type Criterion struct {
 	Saliency func(p *Pass) []*Node
 	// SaliencyObserve are the activations Saliency reads from the pass.
 	SaliencyObserve nn.ActKind
-	// NotOnAlpha explains why Saliency is nil.
+	// Ablate scores alpha without a gradient: entry j gets R(alpha) -
+	// R(alpha with entry j set to 0), R being Network's score of the
+	// supernet. It is the finite difference that alpha_j * dR/dalpha_j
+	// linearises, and costs one forward pass per entry (plus one).
+	Ablate bool
+	// NotOnAlpha explains why a criterion has neither Saliency nor Ablate.
 	NotOnAlpha string
 
 	// Network is the whole-network score's graph part, computed with the
@@ -188,15 +195,15 @@ var criteria = map[string]Criterion{
 		Name:      "jacob_cov",
 		Doc:       "Jacobian covariance: -sum(log(l+1e-5)+1/(l+1e-5)) over eigenvalues l of the correlation of per-sample input Jacobians",
 		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		NotOnAlpha: "its score is a spectrum of the input Jacobians of the whole network, with no per-parameter decomposition",
-		Network:    jacobianCovariance, Finish: jacobCovScore,
+		Ablate:  true, // a spectrum of the whole network's input Jacobians: no per-parameter decomposition
+		Network: jacobianCovariance, Finish: jacobCovScore,
 	},
 	"naswot": {
 		Name:      "naswot",
 		Doc:       "NASWOT: log|det K|, K = sum over ReLUs of c*c^T + (1-c)*(1-c)^T for the binary codes c of each sample",
 		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		NotOnAlpha: "binary activation codes are piecewise constant in alpha, so the score has no gradient to saliency",
-		Network:    naswotKernel, NetworkObserve: nn.ReLUInput, Finish: logAbsDet,
+		Ablate:  true, // binary activation codes are piecewise constant in alpha: no gradient
+		Network: naswotKernel, NetworkObserve: nn.ReLUInput, Finish: logAbsDet,
 	},
 	"params": {
 		Name:  "params",
@@ -228,7 +235,7 @@ func CriterionNames() []string {
 func AlphaCriterionNames() []string {
 	var names []string
 	for _, n := range CriterionNames() {
-		if criteria[n].Saliency != nil {
+		if c := criteria[n]; c.Saliency != nil || c.Ablate {
 			names = append(names, n)
 		}
 	}
@@ -275,7 +282,7 @@ func NeedData(crits ...Criterion) bool {
 
 // checkAlpha reports a criterion that cannot score alpha.
 func (c Criterion) checkAlpha() error {
-	if c.Saliency == nil {
+	if c.Saliency == nil && !c.Ablate {
 		return fmt.Errorf("proxy %s is not defined on alpha: %s (on alpha: %s)", c.Name, c.NotOnAlpha, strings.Join(AlphaCriterionNames(), ", "))
 	}
 	return nil

@@ -261,7 +261,13 @@ func TestFisherSumsPerSampleGradients(t *testing.T) {
 func TestLookupCriterion(t *testing.T) {
 	for _, name := range CriterionNames() {
 		c, err := LookupCriterion(name)
-		if err != nil || c.Name != name || (c.Saliency == nil) == (c.NotOnAlpha == "") || (c.Network == nil) == (c.Static == nil) {
+		onAlpha := 0 // exactly one of: a saliency, ablation, a reason for neither
+		for _, ok := range []bool{c.Saliency != nil, c.Ablate, c.NotOnAlpha != ""} {
+			if ok {
+				onAlpha++
+			}
+		}
+		if err != nil || c.Name != name || onAlpha != 1 || (c.Network == nil) == (c.Static == nil) || (c.Ablate && c.Network == nil) {
 			t.Errorf("LookupCriterion(%q) = %+v, %v", name, c, err)
 		}
 	}
@@ -280,11 +286,74 @@ func TestLookupCriterion(t *testing.T) {
 	if cs, err := LookupCriteria("synflow, snip"); err != nil || len(cs) != 2 || cs[1].Name != "snip" {
 		t.Errorf("LookupCriteria: %v, %v", cs, err)
 	}
-	for _, name := range []string{"naswot", "jacob_cov", "params", "flops"} {
+	for _, name := range []string{"params", "flops"} {
 		c, _ := LookupCriterion(name)
 		_, err := NewSearcher(nntest.Backend(t), tinyNB201(t), c, Options{InputSize: 8, AlphaStd: 1e-3})
 		if err == nil || !strings.Contains(err.Error(), "proxy "+name+" is not defined on alpha") {
 			t.Errorf("%s on alpha: %v", name, err)
 		}
+	}
+}
+
+// TestAblation checks the mechanics of Criterion.Ablate with an objective
+// whose ablations are known: R = 2*sum(alpha^2) (Finish doubles the graph's
+// sum), so entry j scores 2*alpha_j^2 exactly, masked entries score 0, and
+// the other entries keep their score.
+func TestAblation(t *testing.T) {
+	c := Criterion{Name: "alpha-squares", DType: dtypes.Float64, BN: nn.BNNone, Ablate: true,
+		Network: func(p *Pass) *Node { return ReduceAllSum(Square(p.Targets[0])) },
+		Finish:  func(stat []float64) (float64, error) { return 2 * stat[0], nil },
+	}
+	s, err := NewSearcher(nntest.Backend(t), tinyNB201(t), c, Options{InputSize: 8, AlphaStd: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	alpha := nn.InitValues(s.Specs(), nn.InitOptions{Seed: 3, AlphaStd: 0.5})[s.alphaIdx[0]]
+	keep := make([]bool, len(alpha))
+	for k := range keep {
+		keep[k] = k%4 != 1
+	}
+	for _, mask := range []Mask{nil, {"alpha": keep}} {
+		sc, err := s.ScoreMasked(3, nil, mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r, row := range sc.Matrices[0].Values {
+			for col, got := range row {
+				k := r*len(row) + col
+				want := 2 * alpha[k] * alpha[k]
+				if mask != nil && !keep[k] {
+					want = 0
+				}
+				if math.Abs(got-want) > 1e-12*math.Max(1, want) {
+					t.Errorf("mask %v: alpha[%d][%d] scores %v, want %v", mask != nil, r, col, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestNASWOTAndJacobCovOnAlpha runs the two ablation criteria on a supernet
+// with a batch: finite scores, none at exactly 0, some op above it.
+func TestNASWOTAndJacobCovOnAlpha(t *testing.T) {
+	b := nntest.Backend(t)
+	for _, name := range []string{"naswot", "jacob_cov"} {
+		c, _ := LookupCriterion(name)
+		s, err := NewSearcher(b, tinyNB201(t), c, Options{InputSize: 8, AlphaStd: 1e-3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		sc, err := s.Score(1, randomBatch(8, 8, 1))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for r, row := range sc.Matrices[0].Values {
+			if row[0] != 0 {
+				t.Errorf("%s row %d: none scores %v, want 0", name, r, row[0])
+			}
+		}
+		t.Logf("%s: %v", name, sc.Matrices[0].Values)
 	}
 }

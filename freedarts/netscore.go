@@ -157,6 +157,7 @@ func (s *NetScorer) scoreGroup(net Supernet, g passGroup, seed uint64, batch *Ba
 		return nil, err
 	}
 	outs, err := exec.Exec(args...)
+	defer release(args, outs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", first.Name, err)
 	}

@@ -3,6 +3,7 @@ package freedarts
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -24,6 +25,22 @@ type SearchPlan struct {
 	// rescores the smaller supernet, until one op per row is left. 0 selects
 	// in one shot, as the released FreeDARTS code does.
 	PruneStep int
+	// Draws > 1 scores every criterion that many times per seed, each with
+	// its own alpha and weights (DrawSeed), and combines all the matrices
+	// with Ensemble. The saliency |alpha ⊙ dR/dalpha| carries the random
+	// |alpha| of each entry, so one draw is noisy; several draws average
+	// that noise out. 0 and 1 mean one draw, the seed itself. The batch of
+	// data criteria is the seed's for every draw.
+	Draws int
+}
+
+// DrawSeed is the seed of draw d of a search with seed: the seed itself for
+// d = 0, else the first output of PCG(seed, d).
+func DrawSeed(seed uint64, d int) uint64 {
+	if d == 0 {
+		return seed
+	}
+	return rand.New(rand.NewPCG(seed, uint64(d))).Uint64()
 }
 
 // MultiSearch is a search with one or more criteria and a SearchPlan. With
@@ -49,6 +66,10 @@ func NewMultiSearch(b compute.Backend, backendName string, space Space, crits []
 	if plan.PruneStep < 0 {
 		return nil, fmt.Errorf("prune step %d, want >= 0 (0: one-shot selection)", plan.PruneStep)
 	}
+	if plan.Draws < 0 {
+		return nil, fmt.Errorf("draws %d, want >= 1 (0 means 1)", plan.Draws)
+	}
+	plan.Draws = max(plan.Draws, 1)
 	m := &MultiSearch{space: space, plan: plan}
 	for _, c := range crits {
 		s, err := NewSearch(b, backendName, space, c, alphaStd)
@@ -68,8 +89,13 @@ func (m *MultiSearch) Name() string {
 	for i, s := range m.searches {
 		names[i] = s.searcher.crit.Name
 	}
+	if m.plan.Draws > 1 {
+		for i := range names {
+			names[i] += fmt.Sprintf("x%d", m.plan.Draws)
+		}
+	}
 	name := names[0]
-	if len(names) > 1 {
+	if len(names) > 1 || m.plan.Draws > 1 {
 		name = m.plan.Ensemble + "(" + strings.Join(names, ",") + ")"
 	}
 	if m.plan.PruneStep > 0 {
@@ -106,7 +132,7 @@ func (m *MultiSearch) Close() {
 // Run scores the supernet initialised from seed and selects an
 // architecture. Seconds in the result add up every scoring pass.
 func (m *MultiSearch) Run(seed uint64, batch *Batch) (*Result, error) {
-	if len(m.searches) == 1 && m.plan.PruneStep == 0 {
+	if len(m.searches) == 1 && m.plan.PruneStep == 0 && m.plan.Draws == 1 {
 		return m.searches[0].Run(seed, batch)
 	}
 	var mask Mask
@@ -126,28 +152,30 @@ func (m *MultiSearch) Run(seed uint64, batch *Batch) (*Result, error) {
 	}
 }
 
-// score runs every criterion on the masked supernet and combines their
-// matrices; pruned entries score Pruned.
+// score runs every criterion (every draw of it) on the masked supernet and
+// combines their matrices; pruned entries score Pruned.
 func (m *MultiSearch) score(seed uint64, batch *Batch, mask Mask) ([]ScoreMatrix, float64, error) {
 	var per [][]ScoreMatrix
 	seconds := 0.0
 	for _, s := range m.searches {
-		sc, err := s.searcher.ScoreMasked(seed, batch, mask)
-		if err != nil {
-			return nil, 0, err
-		}
-		seconds += sc.Seconds
-		for _, mat := range sc.Matrices {
-			keep := mask[mat.Name]
-			for r, row := range mat.Values {
-				for c := range row {
-					if keep != nil && !keep[r*len(row)+c] {
-						row[c] = Pruned
+		for d := range m.plan.Draws {
+			sc, err := s.searcher.ScoreMasked(DrawSeed(seed, d), batch, mask)
+			if err != nil {
+				return nil, 0, err
+			}
+			seconds += sc.Seconds
+			for _, mat := range sc.Matrices {
+				keep := mask[mat.Name]
+				for r, row := range mat.Values {
+					for c := range row {
+						if keep != nil && !keep[r*len(row)+c] {
+							row[c] = Pruned
+						}
 					}
 				}
 			}
+			per = append(per, sc.Matrices)
 		}
-		per = append(per, sc.Matrices)
 	}
 	if len(per) == 1 {
 		return per[0], seconds, nil

@@ -118,9 +118,58 @@ func TestMultiSearchEnsembleAndErrors(t *testing.T) {
 		{nil, SearchPlan{}, "no proxies"},
 		{single, SearchPlan{Ensemble: "mean"}, `unknown ensemble "mean"`},
 		{single, SearchPlan{PruneStep: -1}, "prune step -1"},
+		{single, SearchPlan{Draws: -2}, "draws -2"},
 	} {
 		if _, err := NewMultiSearch(b, "go", space, tc.crits, 0, tc.plan); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.plan, err, tc.want)
 		}
+	}
+}
+
+// TestMultiSearchDraws checks that Draws scores one search per DrawSeed and
+// rank-averages the matrices, and that one draw is the plain search.
+func TestMultiSearchDraws(t *testing.T) {
+	space, _ := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
+	b := nntest.Backend(t)
+	crits, _ := LookupCriteria("synflow")
+	plain, err := NewSearch(b, "go", space, crits[0], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	for _, draws := range []int{1, 3} {
+		m, err := NewMultiSearch(b, "go", space, crits, 0, SearchPlan{Draws: draws})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		const seed = 4
+		res, err := m.Run(seed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mats [][][]float64
+		for d := range draws {
+			one, err := plain.Run(DrawSeed(seed, d), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mats = append(mats, one.Scores[0].Values)
+		}
+		want := mats[0]
+		if draws > 1 {
+			if want, err = CombineMatrices(RankAverage, mats); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !reflect.DeepEqual(res.Scores[0].Values, want) {
+			t.Errorf("%d draws: scores %v, want %v", draws, res.Scores[0].Values, want)
+		}
+		if wantName := map[int]string{1: "synflow", 3: "rank(synflowx3)"}[draws]; res.Proxy != wantName || res.Seed != seed {
+			t.Errorf("%d draws: proxy %q seed %d, want %q seed %d", draws, res.Proxy, res.Seed, wantName, seed)
+		}
+	}
+	if DrawSeed(7, 0) != 7 || DrawSeed(7, 1) == DrawSeed(7, 2) || DrawSeed(7, 1) == DrawSeed(8, 1) {
+		t.Error("DrawSeed: want the seed itself for draw 0 and distinct seeds otherwise")
 	}
 }

@@ -122,6 +122,9 @@ func NewSearcher(b compute.Backend, net Supernet, crit Criterion, opts Options) 
 		for i, j := range s.alphaIdx {
 			targets[i], targetSpecs[i] = in[j], specs[j]
 		}
+		if crit.Saliency == nil { // Ablate: the supernet's score R
+			return []*Node{crit.Network(NewPass(n, net.Forward, crit.NetworkObserve, in[numParams], labels, targets, targetSpecs))}
+		}
 		return crit.Saliency(NewPass(n, net.Forward, crit.SaliencyObserve, in[numParams], labels, targets, targetSpecs))
 	})
 	if err != nil {
@@ -161,7 +164,11 @@ func (s *Searcher) ScoreMasked(seed uint64, batch *Batch, mask Mask) (*Scores, e
 		s.CompileSeconds, s.compiled = time.Since(start).Seconds(), true
 	}
 	start := time.Now()
+	if s.crit.Saliency == nil {
+		return s.ablate(seed, args, mask, start)
+	}
 	outs, err := s.exec.Exec(args...)
+	defer release(args, outs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.crit.Name, err)
 	}
@@ -203,6 +210,89 @@ func (s *Scores) Validate() error {
 	return nil
 }
 
+// ablate scores every alpha entry that mask keeps by R(args) minus R with
+// that entry set to 0 (Criterion.Ablate); dropped entries score 0.
+func (s *Searcher) ablate(seed uint64, args []any, mask Mask, start time.Time) (*Scores, error) {
+	defer release(args, nil)
+	base, err := s.objective(args)
+	if err != nil {
+		return nil, err
+	}
+	res := &Scores{Proxy: s.crit.Name, Seed: seed}
+	for _, j := range s.alphaIdx {
+		spec := s.specs[j]
+		alpha, err := nn.FromTensor(args[j].(*tensors.Tensor))
+		if err != nil {
+			return nil, err
+		}
+		keep := mask[spec.Name]
+		rows, cols := spec.Shape[0], spec.Shape[1]
+		m := ScoreMatrix{Name: spec.Name, Values: make([][]float64, rows)}
+		for r := range rows {
+			m.Values[r] = make([]float64, cols)
+			for c := range cols {
+				k := r*cols + c
+				if keep != nil && !keep[k] {
+					continue
+				}
+				ablated := append([]float64(nil), alpha...)
+				ablated[k] = 0
+				t, err := nn.ToTensor(ablated, s.crit.DType, spec.Shape...)
+				if err != nil {
+					return nil, err
+				}
+				one := append([]any(nil), args...)
+				one[j] = t
+				without, err := s.objective(one)
+				_ = t.FinalizeAll()
+				if err != nil {
+					return nil, err
+				}
+				m.Values[r][c] = base - without
+			}
+		}
+		res.Matrices = append(res.Matrices, m)
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, res.Validate()
+}
+
+// objective runs the graph of an Ablate criterion: its score R of the
+// supernet.
+func (s *Searcher) objective(args []any) (float64, error) {
+	outs, err := s.exec.Exec(args...)
+	defer release(nil, outs)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", s.crit.Name, err)
+	}
+	stat, err := nn.FromTensor(outs[0])
+	if err != nil {
+		return 0, err
+	}
+	if s.crit.Finish == nil {
+		return stat[0], nil
+	}
+	r, err := s.crit.Finish(stat)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", s.crit.Name, err)
+	}
+	return r, nil
+}
+
 func (s *Searcher) inputs(seed uint64, batch *Batch, mask Mask) ([]any, error) {
 	return graphInputs(s.specs, s.crit, nn.InitOptions{Seed: seed, AlphaStd: s.opts.AlphaStd}, s.opts.InputSize, batch, mask)
+}
+
+// release frees a pass's input and output tensors once their values are
+// copied out, rather than whenever the garbage collector gets to them: the
+// inputs hold every weight of the network, drawn anew per seed.
+func release(args []any, outs []*tensors.Tensor) {
+	for _, a := range args {
+		if t, ok := a.(*tensors.Tensor); ok {
+			_ = t.FinalizeAll()
+		}
+	}
+	for _, t := range outs {
+		_ = t.FinalizeAll()
+	}
 }

@@ -775,6 +775,10 @@ func TestProgressUnknownTotal(t *testing.T) {
 		t.Errorf("output %q", buf.String())
 	}
 	NewProgressWriter(nil, 1, "nil writer").Done() // must not panic
+	// An optional bar left out: a nil *Progress ignores Add and Done.
+	var none *Progress
+	none.Add(1)
+	none.Done()
 }
 
 func TestProgressNotebook(t *testing.T) {

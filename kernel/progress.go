@@ -61,8 +61,12 @@ func NewProgressWriter(w io.Writer, total int, label string) *Progress {
 	return p
 }
 
-// Add advances the bar by n steps. Calls after Done are ignored.
+// Add advances the bar by n steps. Calls after Done are ignored, and so are
+// calls on a nil *Progress, so that code can take an optional bar.
 func (p *Progress) Add(n int) {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.done {
@@ -74,8 +78,12 @@ func (p *Progress) Add(n int) {
 	}
 }
 
-// Done renders the final state (and ends the text line). Calling it again is a no-op.
+// Done renders the final state (and ends the text line). Calling it again, or on a nil
+// *Progress, is a no-op.
 func (p *Progress) Done() {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.done {

@@ -2,11 +2,10 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/freedarts/stats"
+	"github.com/freedarts/freedarts-gonb/freedarts/study"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
@@ -26,11 +26,14 @@ func init() {
 }
 
 // correlateTargets are the benchmark columns the proxies are compared with.
+// cifar10valid_test (the cifar10-valid protocol: trained on 25k images, then
+// tested) is what zero-cost-nas correlates with for "CIFAR-10".
 var correlateTargets = []struct {
 	Name  string
 	Value func(nb201.Record) float64
 }{
 	{"cifar10_test", func(r nb201.Record) float64 { return r.Cifar10Test }},
+	{"cifar10valid_test", func(r nb201.Record) float64 { return r.Cifar10ValidTest }},
 	{"cifar100_test", func(r nb201.Record) float64 { return r.Cifar100Test }},
 	{"imagenet16_test", func(r nb201.Record) float64 { return r.ImageNet16Test }},
 }
@@ -48,6 +51,7 @@ type correlateReport struct {
 	Proxies []string `json:"proxies"`
 	Backend string   `json:"backend"`
 	Seed    uint64   `json:"seed"`
+	Draw    string   `json:"draw"`
 	Batch   int      `json:"batch"`
 	Cells   int      `json:"cells"`
 	Resumed int      `json:"resumed"`
@@ -64,7 +68,9 @@ func runCorrelate(args []string, out io.Writer) error {
 	sample := fs.Int("sample", 100, "cells drawn at random (ignored with -indices)")
 	sampleSeed := fs.Uint64("sample-seed", 0, "seed of the cell sample")
 	indicesFile := fs.String("indices", "", "file of NAS-Bench-201 indices, one a line, to score instead of a sample")
-	seed := fs.Uint64("seed", 0, "seed of the network weights and of the data batch (the same for every cell)")
+	seed := fs.Uint64("seed", 0, "seed of the network weights and of the data batch")
+	draw := fs.String("draw", drawShared, "weights and batch per cell: "+drawShared+" (the same seed and plain batch for every cell) or "+drawPerCell+
+		" (seeded by -seed and the cell index, and an augmented batch: the zero-cost-nas protocol)")
 	dataDir := fs.String("data", "", "CIFAR-10 binary file or directory (default "+defaultDataDir+" when present)")
 	benchFile := fs.String("bench", defaultBench, "NAS-Bench-201 accuracy CSV")
 	outFile := fs.String("out", "", "CSV of per-cell scores (index, arch, one column per proxy); an existing file is resumed")
@@ -111,35 +117,39 @@ func runCorrelate(args []string, out io.Writer) error {
 		return err
 	}
 	cfg := nb201.DefaultConfig()
-	var batch *freedarts.Batch
+	var data *cifar10.Dataset
 	if freedarts.NeedData(crits...) {
 		dataPath, err := resolveData(*dataDir)
 		if err != nil {
 			return err
 		}
-		data, err := cifar10.Load(dataPath, 0)
-		if err != nil {
+		if data, err = cifar10.Load(dataPath, 0); err != nil {
 			return err
 		}
 		if *batchSize < 1 || data.Len() < *batchSize {
 			return fmt.Errorf("-batch %d: %s has %d images", *batchSize, dataPath, data.Len())
 		}
-		if batch, err = freedarts.SampleBatch(data, *batchSize, *seed); err != nil {
-			return err
-		}
+	}
+	drawCell, err := cellDraw(*draw, *seed, data, *batchSize)
+	if err != nil {
+		return err
 	}
 
 	done := map[int][]float64{}
-	var sink *scoreSink
+	var sink *study.Writer
 	if *outFile != "" {
-		if sink, done, err = openScoreSink(*outFile, names); err != nil {
-			return err
+		var prev *study.Table
+		if sink, prev, err = study.Open(*outFile, names); err != nil {
+			return fmt.Errorf("-out: %w", err)
 		}
 		defer sink.Close()
+		for _, r := range prev.Rows {
+			done[r.Index] = r.Scores
+		}
 	}
-	rep := correlateReport{Space: "nb201", Proxies: names, Seed: *seed, Cells: len(indices)}
-	if batch != nil {
-		rep.Batch = batch.N
+	rep := correlateReport{Space: "nb201", Proxies: names, Seed: *seed, Draw: *draw, Cells: len(indices)}
+	if data != nil {
+		rep.Batch = *batchSize
 	}
 	var todo []int
 	queued := map[int]bool{}
@@ -151,7 +161,7 @@ func runCorrelate(args []string, out io.Writer) error {
 			queued[i] = true
 		}
 	}
-	secs, cfgName, err := scoreCells(todo, bench, cfg, crits, *seed, batch, *backendName, *workers, done, sink)
+	secs, cfgName, err := scoreCells(todo, bench, cfg, crits, drawCell, *backendName, *workers, done, sink)
 	rep.Backend = cfgName
 	if err != nil {
 		return err
@@ -172,14 +182,54 @@ func runCorrelate(args []string, out io.Writer) error {
 	return nil
 }
 
+// The ways correlate draws each cell's weights and batch.
+const (
+	drawShared  = "shared"
+	drawPerCell = "per-cell"
+)
+
+// drawFunc gives the weight seed and the batch (nil without data) of a cell.
+type drawFunc func(index int) (uint64, *freedarts.Batch, error)
+
+// cellDraw returns the drawFunc of mode. Shared gives every cell the same
+// weights (by parameter name) and batch, so that cells differ only by their
+// ops. Per-cell gives each cell its own weights and augmented batch, seeded
+// by the first output of PCG(seed, index): independent draws, as
+// zero-cost-nas makes them, yet reproducible and the same on resume or
+// with any number of workers.
+func cellDraw(mode string, seed uint64, data *cifar10.Dataset, batchSize int) (drawFunc, error) {
+	switch mode {
+	case drawShared:
+		var batch *freedarts.Batch
+		if data != nil {
+			var err error
+			if batch, err = freedarts.SampleBatch(data, batchSize, seed); err != nil {
+				return nil, err
+			}
+		}
+		return func(int) (uint64, *freedarts.Batch, error) { return seed, batch, nil }, nil
+	case drawPerCell:
+		return func(index int) (uint64, *freedarts.Batch, error) {
+			s := rand.New(rand.NewPCG(seed, uint64(index))).Uint64()
+			if data == nil {
+				return s, nil, nil
+			}
+			b, err := freedarts.SampleAugmentedBatch(data, batchSize, s)
+			return s, b, err
+		}, nil
+	}
+	return nil, fmt.Errorf("-draw %q: want %s or %s", mode, drawShared, drawPerCell)
+}
+
 // scoreCells scores the cells in todo on workers goroutines, each with its
 // own backend, recording each result in done and sink as it arrives. It
 // returns, per proxy, the seconds summed over the cells, and the backend
 // configuration.
-func scoreCells(todo []int, bench *nb201.Bench, cfg nb201.Config, crits []freedarts.Criterion, seed uint64, batch *freedarts.Batch,
-	backendName string, workers int, done map[int][]float64, sink *scoreSink) ([]float64, string, error) {
+func scoreCells(todo []int, bench *nb201.Bench, cfg nb201.Config, crits []freedarts.Criterion, draw drawFunc,
+	backendName string, workers int, done map[int][]float64, sink *study.Writer) ([]float64, string, error) {
 	type result struct {
 		index  int
+		arch   string
 		scores *freedarts.NetScore
 		err    error
 	}
@@ -205,7 +255,13 @@ func scoreCells(todo []int, bench *nb201.Bench, cfg nb201.Config, crits []freeda
 				rec, err := bench.Record(i)
 				var net *nb201.Network
 				if err == nil {
+					r.arch = rec.Arch.String()
 					net, err = nb201.NewNetwork(cfg, rec.Arch)
+				}
+				var seed uint64
+				var batch *freedarts.Batch
+				if err == nil {
+					seed, batch, err = draw(i)
 				}
 				if err == nil {
 					r.scores, err = s.Score(net, seed, batch)
@@ -239,7 +295,7 @@ func scoreCells(todo []int, bench *nb201.Bench, cfg nb201.Config, crits []freeda
 			continue // drain
 		}
 		if r.err == nil && sink != nil {
-			r.err = sink.Write(r.index, bench, r.scores.Scores)
+			r.err = sink.Append(study.Row{Index: r.index, Arch: r.arch, Scores: r.scores.Scores})
 		}
 		if r.err != nil {
 			firstErr = r.err
@@ -345,8 +401,8 @@ func correlateAll(indices []int, done map[int][]float64, bench *nb201.Bench, nam
 }
 
 func printCorrelations(out io.Writer, rep correlateReport) {
-	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, backend %s\n",
-		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Backend)
+	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, draw %s, backend %s\n",
+		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, rep.Backend)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	header := "proxy"
 	for _, t := range correlateTargets {
@@ -406,90 +462,3 @@ func readIndices(path string, total int) ([]int, error) {
 	}
 	return out, nil
 }
-
-// scoreSink appends one CSV row per scored cell and flushes it at once, so
-// an interrupted study loses at most the cell in flight.
-type scoreSink struct {
-	f *os.File
-	w *csv.Writer
-}
-
-// openScoreSink opens (or creates) the scores CSV. An existing file must
-// have the header index,arch,names...; its complete rows are returned as
-// finished cells, and a last line cut short by an interruption is dropped.
-func openScoreSink(path string, names []string) (*scoreSink, map[int][]float64, error) {
-	header := append([]string{"index", "arch"}, names...)
-	done := map[int][]float64{}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		data = nil
-	case err != nil:
-		return nil, nil, fmt.Errorf("-out: %w", err)
-	}
-	if cut := strings.LastIndexByte(string(data), '\n'); cut+1 != len(data) {
-		data = data[:cut+1] // a partial last row
-		if err := os.Truncate(path, int64(len(data))); err != nil {
-			return nil, nil, fmt.Errorf("-out: dropping the cut last row: %w", err)
-		}
-	}
-	if len(data) > 0 {
-		rows, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
-		if err != nil {
-			return nil, nil, fmt.Errorf("-out %s: %w", path, err)
-		}
-		if !slices.Equal(rows[0], header) {
-			return nil, nil, fmt.Errorf("-out %s: header %q, want %q (same -proxies, in order, to resume)", path, rows[0], header)
-		}
-		for k, row := range rows[1:] {
-			i, err := strconv.Atoi(row[0])
-			if err != nil {
-				return nil, nil, fmt.Errorf("-out %s row %d: index %q is not an integer", path, k+2, row[0])
-			}
-			v := make([]float64, len(names))
-			for p := range names {
-				if v[p], err = strconv.ParseFloat(row[2+p], 64); err != nil {
-					return nil, nil, fmt.Errorf("-out %s row %d: %s %q is not a number", path, k+2, names[p], row[2+p])
-				}
-			}
-			done[i] = v
-		}
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-out: %w", err)
-	}
-	s := &scoreSink{f: f, w: csv.NewWriter(f)}
-	if len(data) == 0 {
-		if err := s.writeRow(header); err != nil {
-			f.Close()
-			return nil, nil, err
-		}
-	}
-	return s, done, nil
-}
-
-func (s *scoreSink) Write(index int, bench *nb201.Bench, scores []float64) error {
-	rec, err := bench.Record(index)
-	if err != nil {
-		return err
-	}
-	row := []string{strconv.Itoa(index), rec.Arch.String()}
-	for _, v := range scores {
-		row = append(row, strconv.FormatFloat(v, 'g', -1, 64))
-	}
-	return s.writeRow(row)
-}
-
-func (s *scoreSink) writeRow(row []string) error {
-	if err := s.w.Write(row); err != nil {
-		return fmt.Errorf("-out: %w", err)
-	}
-	s.w.Flush()
-	if err := s.w.Error(); err != nil {
-		return fmt.Errorf("-out: %w", err)
-	}
-	return nil
-}
-
-func (s *scoreSink) Close() error { return s.f.Close() }

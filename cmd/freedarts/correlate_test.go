@@ -40,8 +40,8 @@ func TestCorrelateResume(t *testing.T) {
 		t.Errorf("first run: %d cells, %d resumed, seconds %v", rep.Cells, rep.Resumed, rep.SecondsPerCell)
 	}
 	// proxies and ensembles x targets
-	if len(rep.Correlations) != (3+2)*3 {
-		t.Errorf("%d correlations, want 15", len(rep.Correlations))
+	if len(rep.Correlations) != (3+2)*4 {
+		t.Errorf("%d correlations, want 20", len(rep.Correlations))
 	}
 	// params and flops order these three cells alike (6111 > 15624 > 0).
 	for _, c := range rep.Correlations {
@@ -71,9 +71,48 @@ func TestCorrelateResume(t *testing.T) {
 	}
 	// A different proxy list cannot resume this file.
 	_, err = runCLI(t, "correlate", "-bench", testBench, "-proxies", "params,synflow", "-indices", idx, "-out", csvPath)
-	if err == nil || !strings.Contains(err.Error(), "same -proxies") {
+	if err == nil || !strings.Contains(err.Error(), "the same proxies, in order") {
 		t.Errorf("resume with other proxies: %v", err)
 	}
+}
+
+// TestCorrelateDraw checks -draw: per-cell weights and batches are the same
+// on every run, and differ from the shared draw of the same seed.
+func TestCorrelateDraw(t *testing.T) {
+	needFile(t, testBench)
+	needFile(t, testData)
+	dir := t.TempDir()
+	scores := func(draw, name string) string {
+		out := filepath.Join(dir, name)
+		correlateJSON(t, "-proxies", "synflow,grad_norm", "-batch", "8", "-data", testData, "-indices", writeIndices(t, dir, "6111\n0\n"),
+			"-draw", draw, "-out", out)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	a, b, shared := scores("per-cell", "a.csv"), scores("per-cell", "b.csv"), scores("shared", "s.csv")
+	if a != b {
+		t.Errorf("per-cell draw, two runs:\n%s\n%s", a, b)
+	}
+	// Every score differs: other weights (synflow) and another batch (grad_norm).
+	ra, rs := strings.Split(a, "\n"), strings.Split(shared, "\n")
+	for i := 1; i < 3; i++ {
+		fa, fs := strings.Split(ra[i], ","), strings.Split(rs[i], ",")
+		if fa[0] != fs[0] || fa[2] == fs[2] || fa[3] == fs[3] {
+			t.Errorf("per-cell row %q, shared row %q: want the same cell with other scores", ra[i], rs[i])
+		}
+	}
+}
+
+func writeIndices(t *testing.T, dir, s string) string {
+	t.Helper()
+	path := filepath.Join(dir, "indices.txt")
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func TestCorrelateTable(t *testing.T) {
@@ -82,7 +121,7 @@ func TestCorrelateTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"on 20 NAS-Bench-201 cells", "cifar10_test rho", "imagenet16_test rho", "\nflops "} {
+	for _, want := range []string{"on 20 NAS-Bench-201 cells", "cifar10_test rho", "cifar10valid_test rho", "imagenet16_test rho", "\nflops "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -107,6 +146,7 @@ func TestCorrelateErrors(t *testing.T) {
 		{[]string{"-proxies", "params,flops", "-ensembles", "params"}, "has one proxy"},
 		{[]string{"-proxies", "snip", "-data", "/nonexistent"}, `-data "/nonexistent"`},
 		{[]string{"-workers", "0"}, "-workers 0"},
+		{[]string{"-proxies", "params", "-draw", "fresh"}, `-draw "fresh": want shared or per-cell`},
 		{[]string{"extra"}, "unexpected arguments"},
 	} {
 		_, err := runCLI(t, append([]string{"correlate", "-bench", testBench}, tc.args...)...)

@@ -103,6 +103,7 @@ func runSearch(args []string, out io.Writer) error {
 	proxy := fs.String("proxy", "synflow", "criterion, or several joined by commas for an ensemble: "+strings.Join(freedarts.AlphaCriterionNames(), ", "))
 	ensemble := fs.String("ensemble", freedarts.RankAverage, "how several proxies combine: "+strings.Join(freedarts.EnsembleNames(), ", "))
 	prune := fs.Int("prune", 0, "iterative pruning: ops masked per edge per round before rescoring (0: one-shot)")
+	draws := fs.Int("draws", 1, "alpha and weight draws per seed and proxy, combined by -ensemble (see freedarts.DrawSeed)")
 	seedsFlag := fs.String("seeds", "0", "seeds, like 0,1,2 or 0-4; each seeds alpha, the weights and the data batch")
 	dataDir := fs.String("data", "", "CIFAR-10 binary file or directory (default "+defaultDataDir+" when present)")
 	benchFile := fs.String("bench", "", "NAS-Bench-201 accuracy CSV (default "+defaultBench+" when present)")
@@ -141,7 +142,7 @@ func runSearch(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	search, err := freedarts.NewMultiSearch(b, cfg, space, crits, *alphaStd, freedarts.SearchPlan{Ensemble: *ensemble, PruneStep: *prune})
+	search, err := freedarts.NewMultiSearch(b, cfg, space, crits, *alphaStd, freedarts.SearchPlan{Ensemble: *ensemble, PruneStep: *prune, Draws: *draws})
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func TestSearchEnsemblePrune(t *testing.T) {
 	}{
 		{[]string{"-proxy", "synflow,snip", "-ensemble", "median"}, `unknown ensemble "median"`},
 		{[]string{"-prune", "-1"}, "prune step -1"},
-		{[]string{"-proxy", "naswot"}, "proxy naswot is not defined on alpha"},
+		{[]string{"-proxy", "params"}, "proxy params is not defined on alpha"},
 		{[]string{"-proxy", "synflow,synflow"}, "listed twice"},
 	} {
 		args := append([]string{"search", "-bench", "", "-cells", "1", "-channels", "4", "-input", "8"}, tc.args...)

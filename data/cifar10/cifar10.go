@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 )
@@ -103,15 +104,57 @@ func (d *Dataset) Len() int { return len(d.Labels) }
 // Batch returns images start to start+n-1 normalised to (x/255 - Mean)/Std, with shape
 // [n, 32, 32, 3] (NHWC) or [n, 3, 32, 32] (NCHW), and their labels.
 func (d *Dataset) Batch(start, n int, layout Layout) (images []float32, labels []int32, err error) {
+	if start < 0 || n <= 0 || start > d.Len()-n {
+		return nil, nil, fmt.Errorf("cifar10: batch of %d images from %d: want n > 0 and images within [0, %d)", n, start, d.Len())
+	}
+	indices := make([]int, n)
+	for i := range indices {
+		indices[i] = start + i
+	}
+	return d.Gather(indices, nil, layout)
+}
+
+// Pad is the zero padding, in pixels on each side, of the standard CIFAR random crop.
+const Pad = 4
+
+// Augmentation is one draw of the standard CIFAR training augmentation: the 32x32 window at
+// offset (DX, DY), each in [-Pad, Pad], of the image zero-padded by Pad pixels, then mirrored
+// left to right when Flip is set. The zero value leaves the image as it is.
+type Augmentation struct {
+	DX, DY int
+	Flip   bool
+}
+
+// RandomAugmentation draws an Augmentation as a training data loader does
+// (torchvision's RandomCrop(32, padding=4) then RandomHorizontalFlip): offsets uniform in
+// [-Pad, Pad], a flip with probability 1/2.
+func RandomAugmentation(rng *rand.Rand) Augmentation {
+	return Augmentation{DX: rng.IntN(2*Pad+1) - Pad, DY: rng.IntN(2*Pad+1) - Pad, Flip: rng.IntN(2) == 1}
+}
+
+// Gather returns the images at indices, normalised as Batch does, each transformed by its
+// entry of augs (nil: none; else one per index), and their labels. Padding pixels are black
+// before normalisation, as in the reference pipeline.
+func (d *Dataset) Gather(indices []int, augs []Augmentation, layout Layout) (images []float32, labels []int32, err error) {
 	if len(d.Pixels) != len(d.Labels)*imageSize {
 		return nil, nil, fmt.Errorf("cifar10: dataset has %d labels and %d pixel bytes, want %d bytes per label",
 			len(d.Labels), len(d.Pixels), imageSize)
 	}
-	if start < 0 || n <= 0 || start > d.Len()-n {
-		return nil, nil, fmt.Errorf("cifar10: batch of %d images from %d: want n > 0 and images within [0, %d)", n, start, d.Len())
-	}
 	if layout != NHWC && layout != NCHW {
 		return nil, nil, fmt.Errorf("cifar10: layout %d, want NHWC (%d) or NCHW (%d)", layout, NHWC, NCHW)
+	}
+	if augs != nil && len(augs) != len(indices) {
+		return nil, nil, fmt.Errorf("cifar10: %d augmentations for %d images, want one each", len(augs), len(indices))
+	}
+	for k, i := range indices {
+		if i < 0 || i >= d.Len() {
+			return nil, nil, fmt.Errorf("cifar10: image %d (entry %d): want an index in [0, %d)", i, k, d.Len())
+		}
+		if augs != nil {
+			if a := augs[k]; a.DX < -Pad || a.DX > Pad || a.DY < -Pad || a.DY > Pad {
+				return nil, nil, fmt.Errorf("cifar10: augmentation %d offsets (%d, %d): want each in [-%d, %d]", k, a.DX, a.DY, Pad, Pad)
+			}
+		}
 	}
 
 	// A table of the 256 values per channel replaces 3072 divisions per image by lookups; it is
@@ -122,18 +165,33 @@ func (d *Dataset) Batch(start, n int, layout Layout) (images []float32, labels [
 			norm[c][v] = (float32(v)/255 - Mean[c]) / Std[c]
 		}
 	}
-	images = make([]float32, n*imageSize)
-	labels = make([]int32, n)
-	for i := range n {
-		labels[i] = int32(d.Labels[start+i])
-		src := d.Pixels[(start+i)*imageSize : (start+i+1)*imageSize]
-		dst := images[i*imageSize : (i+1)*imageSize]
+	images = make([]float32, len(indices)*imageSize)
+	labels = make([]int32, len(indices))
+	for k, i := range indices {
+		var a Augmentation
+		if augs != nil {
+			a = augs[k]
+		}
+		labels[k] = int32(d.Labels[i])
+		src := d.Pixels[i*imageSize : (i+1)*imageSize]
+		dst := images[k*imageSize : (k+1)*imageSize]
 		for c := range Channels {
-			for p, v := range src[c*planeSize : (c+1)*planeSize] {
-				if layout == NCHW {
-					dst[c*planeSize+p] = norm[c][v]
-				} else {
-					dst[p*Channels+c] = norm[c][v]
+			for y := range Height {
+				for x := range Width {
+					sx, sy := x, y+a.DY
+					if a.Flip {
+						sx = Width - 1 - x
+					}
+					sx += a.DX
+					var v uint8 // black outside the image
+					if sx >= 0 && sx < Width && sy >= 0 && sy < Height {
+						v = src[c*planeSize+sy*Width+sx]
+					}
+					if p := y*Width + x; layout == NCHW {
+						dst[c*planeSize+p] = norm[c][v]
+					} else {
+						dst[p*Channels+c] = norm[c][v]
+					}
 				}
 			}
 		}

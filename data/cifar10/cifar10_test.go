@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -144,6 +146,80 @@ func TestBatchLayouts(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestGatherAugmented checks each augmentation against its definition: output pixel (y, x) is
+// source pixel (y+DY, x'+DX), x' = 31-x when flipped else x, and black outside the image.
+func TestGatherAugmented(t *testing.T) {
+	d := &Dataset{Labels: []uint8{3, 5}, Pixels: make([]uint8, 2*3072)}
+	for i := range d.Pixels {
+		d.Pixels[i] = uint8(i*11 + 1) // 0 nowhere in the first plane rows checked below
+	}
+	black := func(c int) float32 { return (0 - Mean[c]) / Std[c] }
+	for _, a := range []Augmentation{{}, {DX: 1}, {DY: -4}, {DX: 4, DY: 4}, {Flip: true}, {DX: 2, DY: -1, Flip: true}} {
+		img, labels, err := d.Gather([]int{1, 0}, []Augmentation{a, {}}, NHWC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if labels[0] != 5 || labels[1] != 3 {
+			t.Fatalf("%+v: labels %v, want [5 3]", a, labels)
+		}
+		for c := range Channels {
+			for y := range Height {
+				for x := range Width {
+					sx, sy := x, y+a.DY
+					if a.Flip {
+						sx = 31 - x
+					}
+					sx += a.DX
+					want := black(c)
+					if sx >= 0 && sx < 32 && sy >= 0 && sy < 32 {
+						b := d.Pixels[3072+c*1024+sy*32+sx]
+						want = (float32(b)/255 - Mean[c]) / Std[c]
+					}
+					if got := img[(y*32+x)*3+c]; got != want {
+						t.Fatalf("%+v: [%d,%d,%d] = %v, want %v", a, y, x, c, got, want)
+					}
+				}
+			}
+		}
+		plain, _, _ := d.Batch(0, 1, NHWC)
+		if !slices.Equal(img[3072:], plain) {
+			t.Fatalf("%+v: the second image, not augmented, differs from Batch", a)
+		}
+	}
+	bad := []struct {
+		indices []int
+		augs    []Augmentation
+		want    string
+	}{
+		{[]int{0, 1}, []Augmentation{{}}, "1 augmentations for 2 images"},
+		{[]int{0}, []Augmentation{{DX: 5}}, "offsets (5, 0): want each in [-4, 4]"},
+		{[]int{0}, []Augmentation{{DY: -5}}, "offsets (0, -5)"},
+		{[]int{0, 2}, nil, "image 2 (entry 1): want an index in [0, 2)"},
+		{[]int{-1}, nil, "image -1 (entry 0)"},
+	}
+	for _, c := range bad {
+		if _, _, err := d.Gather(c.indices, c.augs, NHWC); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Gather(%v, %v) error = %v, want %s", c.indices, c.augs, err, c.want)
+		}
+	}
+}
+
+func TestRandomAugmentation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	seen := map[Augmentation]bool{}
+	for range 5000 {
+		a := RandomAugmentation(rng)
+		if a.DX < -Pad || a.DX > Pad || a.DY < -Pad || a.DY > Pad {
+			t.Fatalf("%+v: offsets outside [-4, 4]", a)
+		}
+		seen[a] = true
+	}
+	// 9 x 9 offsets x 2 flips, each drawn with probability 1/162.
+	if len(seen) != 162 {
+		t.Errorf("%d distinct augmentations in 5000 draws, want all 162", len(seen))
 	}
 }
 

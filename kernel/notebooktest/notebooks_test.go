@@ -48,6 +48,11 @@ var requiredHTML = map[string][]string{
 		`class="freedarts-table"`,
 		`class="freedarts-progress"`,
 	},
+	"04_nb201_proxy_study": {
+		`class="freedarts-scatter"`,
+		`class="freedarts-table"`,
+		`class="freedarts-progress"`,
+	},
 }
 
 // Screenshot geometry.
