@@ -13,11 +13,11 @@ import (
 // This file holds the criteria that look inside the network (Fisher,
 // Jacobian covariance, NASWOT, FLOPs) and their host-side finishing steps.
 
-// degenerate is the score of a network that the spectral proxies cannot
-// tell anything about (its output ignores its input, or two samples are
-// indistinguishable): below every real score, and finite, so that rank
-// statistics still apply.
-const degenerate = -math.MaxFloat64
+// Degenerate is the score of a network that the spectral proxies (jacob_cov,
+// naswot) cannot tell anything about: its output ignores its input, or two
+// samples are indistinguishable. It is below every real score and finite,
+// so that rank statistics still apply; plots should leave it out.
+const Degenerate = -math.MaxFloat64
 
 // perSample sums x [N, ...] over every axis but the batch axis.
 func perSample(x *Node) *Node {
@@ -112,7 +112,7 @@ func jacobCovScore(cov []float64) (float64, error) {
 		for j := range n {
 			d := math.Sqrt(cov[i*n+i] * cov[j*n+j])
 			if !(d > 0) {
-				return degenerate, nil // the logits ignore sample i's (or j's) input
+				return Degenerate, nil // the logits ignore sample i's (or j's) input
 			}
 			corr[i*n+j] = cov[i*n+j] / d
 		}
@@ -123,7 +123,7 @@ func jacobCovScore(cov []float64) (float64, error) {
 		score -= math.Log(l+k) + 1/(l+k)
 	}
 	if math.IsNaN(score) || math.IsInf(score, 0) {
-		return degenerate, nil
+		return Degenerate, nil
 	}
 	return score, nil
 }
@@ -185,7 +185,7 @@ func squareSide(m []float64) (int, error) {
 
 // logAbsDet is log|det K| (numpy's slogdet) of a square matrix, by LU
 // decomposition with partial pivoting in float64. A singular K is
-// degenerate.
+// Degenerate.
 func logAbsDet(k []float64) (float64, error) {
 	n, err := squareSide(k)
 	if err != nil {
@@ -201,7 +201,7 @@ func logAbsDet(k []float64) (float64, error) {
 			}
 		}
 		if a[piv*n+col] == 0 {
-			return degenerate, nil
+			return Degenerate, nil
 		}
 		if piv != col {
 			for c := range n {

@@ -398,16 +398,16 @@ func TestHostLinearAlgebra(t *testing.T) {
 	if ld, _ := logAbsDet([]float64{0, 2, 3, 0}); math.Abs(ld-math.Log(6)) > 1e-15 {
 		t.Errorf("log|det| of a matrix that needs pivoting: %v, want log 6", ld)
 	}
-	if ld, _ := logAbsDet([]float64{1, 1, 1, 1}); ld != degenerate {
-		t.Errorf("singular matrix: %v, want the degenerate score", ld)
+	if ld, _ := logAbsDet([]float64{1, 1, 1, 1}); ld != Degenerate {
+		t.Errorf("singular matrix: %v, want the Degenerate score", ld)
 	}
 	// Uncorrelated Jacobians: the correlation is the identity.
 	k := 1e-5
 	if js, _ := jacobCovScore([]float64{2, 0, 0, 3}); math.Abs(js+2*(math.Log(1+k)+1/(1+k))) > 1e-12 {
 		t.Errorf("jacob_cov of uncorrelated samples: %v", js)
 	}
-	if js, _ := jacobCovScore([]float64{0, 0, 0, 1}); js != degenerate {
-		t.Errorf("jacob_cov with a zero Jacobian: %v, want the degenerate score", js)
+	if js, _ := jacobCovScore([]float64{0, 0, 0, 1}); js != Degenerate {
+		t.Errorf("jacob_cov with a zero Jacobian: %v, want the Degenerate score", js)
 	}
 	for _, f := range []func([]float64) (float64, error){jacobCovScore, logAbsDet} {
 		if _, err := f([]float64{1, 2, 3}); err == nil || !strings.Contains(err.Error(), "not a square matrix") {

@@ -502,6 +502,8 @@ func TestScatterErrors(t *testing.T) {
 		{"Inf", []float64{1, 2}, []float64{math.Inf(-1), 2}, nil, "y[0] is -Inf"},
 		{"log x zero", []float64{0, 2}, []float64{1, 2}, []ScatterOptions{{LogX: true}}, "x[0] = 0 is not > 0"},
 		{"log y negative", []float64{1, 2}, []float64{1, -2}, []ScatterOptions{{LogY: true}}, "y[1] = -2 is not > 0"},
+		{"sentinel in x", []float64{-math.MaxFloat64, 700}, []float64{1, 2}, nil, "x values span -1.7976931348623157e+308 to 700, too wide to plot"},
+		{"span too wide in y", []float64{1, 2}, []float64{-1e307, 1e307}, nil, "y values span"},
 		{"labels", []float64{1, 2}, []float64{1, 2}, []ScatterOptions{{Labels: []string{"a"}}}, "1 labels for 2 points"},
 		{"two options", []float64{1}, []float64{1}, []ScatterOptions{{}, {}}, "at most one"},
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -146,6 +147,18 @@ func scatterCheck(x, y []float64, opt ScatterOptions) error {
 		}
 		if opt.LogY && y[i] <= 0 {
 			return fmt.Errorf("scatter: y[%d] = %g is not > 0, required by the log y axis", i, y[i])
+		}
+	}
+	for _, ax := range []struct {
+		name string
+		vs   []float64
+		log  bool
+	}{{"x", x, opt.LogX}, {"y", y, opt.LogY}} {
+		// Ticks are multiples of a step near a fifth of the span: a span near
+		// the float64 limit (a sentinel such as -math.MaxFloat64 among the
+		// values) would overflow the axis ends.
+		if lo, hi := slices.Min(ax.vs), slices.Max(ax.vs); !ax.log && hi-lo > math.MaxFloat64/16 {
+			return fmt.Errorf("scatter: %s values span %g to %g, too wide to plot (a sentinel value among them?)", ax.name, lo, hi)
 		}
 	}
 	return nil

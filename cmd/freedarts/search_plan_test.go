@@ -5,12 +5,12 @@ import (
 	"testing"
 )
 
-// TestSearchEnsemblePrune runs the -proxy list, -ensemble and -prune flags
-// of search on a tiny supernet.
+// TestSearchEnsemblePrune runs the -proxy list, -ensemble, -prune and
+// -draws flags of search on a tiny supernet.
 func TestSearchEnsemblePrune(t *testing.T) {
-	rep := searchJSON(t, "-proxy", "synflow,synflow-bn", "-ensemble", "vote", "-prune", "1", "-bench", "",
+	rep := searchJSON(t, "-proxy", "synflow,synflow-bn", "-ensemble", "vote", "-prune", "1", "-draws", "2", "-bench", "",
 		"-cells", "1", "-channels", "4", "-input", "8", "-seeds", "0,1")
-	if rep.Proxy != "vote(synflow,synflow-bn)+prune1" || len(rep.Runs) != 2 {
+	if rep.Proxy != "vote(synflowx2,synflow-bnx2)+prune1" || len(rep.Runs) != 2 {
 		t.Fatalf("proxy %q, %d runs", rep.Proxy, len(rep.Runs))
 	}
 	for _, r := range rep.Runs {
@@ -24,6 +24,7 @@ func TestSearchEnsemblePrune(t *testing.T) {
 	}{
 		{[]string{"-proxy", "synflow,snip", "-ensemble", "median"}, `unknown ensemble "median"`},
 		{[]string{"-prune", "-1"}, "prune step -1"},
+		{[]string{"-draws", "-1"}, "draws -1"},
 		{[]string{"-proxy", "params"}, "proxy params is not defined on alpha"},
 		{[]string{"-proxy", "synflow,synflow"}, "listed twice"},
 	} {

@@ -68,8 +68,10 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// forbidden are substrings that fail a notebook when found in stream output.
-var forbidden = []string{"panic:", "exit status"}
+// forbidden are substrings that fail a notebook when found in stream output:
+// a Go panic, a non-zero exit, a fatal runtime error (out of memory, a
+// deadlock) or a cell process killed by a signal (the kernel's OOM killer).
+var forbidden = []string{"panic:", "exit status", "fatal error:", "signal: killed"}
 
 // textMIMEs are the output data types searched for expected text.
 var textMIMEs = []string{"text/plain", "text/html", "text/markdown"}
