@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,9 +119,9 @@ func runCorrelate(args []string, out io.Writer) error {
 	}
 	cfg := nb201.DefaultConfig()
 	var data *cifar10.Dataset
+	var dataPath string
 	if freedarts.NeedData(crits...) {
-		dataPath, err := resolveData(*dataDir)
-		if err != nil {
+		if dataPath, err = resolveData(*dataDir); err != nil {
 			return err
 		}
 		if data, err = cifar10.Load(dataPath, 0); err != nil {
@@ -140,6 +141,14 @@ func runCorrelate(args []string, out io.Writer) error {
 	if *outFile != "" {
 		var prev *study.Table
 		if sink, prev, err = study.Open(*outFile, names); err != nil {
+			return fmt.Errorf("-out: %w", err)
+		}
+		settings := fmt.Sprintf("seed=%d draw=%s", *seed, *draw)
+		if data != nil {
+			settings += fmt.Sprintf(" batch=%d data=%s", *batchSize, filepath.Base(dataPath))
+		}
+		if err := study.CheckSettings(*outFile, settings); err != nil {
+			sink.Close()
 			return fmt.Errorf("-out: %w", err)
 		}
 		defer sink.Close()

@@ -96,6 +96,12 @@ func TestCorrelateDraw(t *testing.T) {
 	if a != b {
 		t.Errorf("per-cell draw, two runs:\n%s\n%s", a, b)
 	}
+	// A file scored per cell cannot be resumed with shared draws.
+	_, err := runCLI(t, "correlate", "-bench", testBench, "-proxies", "synflow,grad_norm", "-batch", "8", "-data", testData,
+		"-indices", filepath.Join(dir, "indices.txt"), "-draw", "shared", "-out", filepath.Join(dir, "a.csv"))
+	if err == nil || !strings.Contains(err.Error(), `scored with "seed=0 draw=per-cell batch=8 data=`) {
+		t.Errorf("resuming a per-cell file with -draw shared: %v", err)
+	}
 	// Every score differs: other weights (synflow) and another batch (grad_norm).
 	ra, rs := strings.Split(a, "\n"), strings.Split(shared, "\n")
 	for i := 1; i < 3; i++ {

@@ -155,3 +155,27 @@ func (w *Writer) write(rec []string) error {
 
 // Close closes the file.
 func (w *Writer) Close() error { return w.f.Close() }
+
+// SettingsPath is the file beside a scores CSV that records how its scores
+// were made (seed, draw, batch, ...), one line.
+func SettingsPath(path string) string { return path + ".settings" }
+
+// CheckSettings ties the scores CSV at path to settings, a one-line
+// description of everything that changes a score but is not a column. The
+// first call writes it to SettingsPath(path); later calls fail when the
+// recorded line differs, so a resumed study cannot mix two protocols.
+func CheckSettings(path, settings string) error {
+	side := SettingsPath(path)
+	data, err := os.ReadFile(side)
+	if errors.Is(err, os.ErrNotExist) {
+		return os.WriteFile(side, []byte(settings+"\n"), 0o644)
+	}
+	if err != nil {
+		return err
+	}
+	if got := strings.TrimSpace(string(data)); got != settings {
+		return fmt.Errorf("%s was scored with %q (%s), this run uses %q: use the same settings to resume, or another file",
+			path, got, side, settings)
+	}
+	return nil
+}

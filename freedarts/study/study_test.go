@@ -113,3 +113,17 @@ func FuzzReadTable(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "scores.csv")
+	if err := CheckSettings(path, "seed=0 draw=shared batch=64"); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckSettings(path, "seed=0 draw=shared batch=64"); err != nil {
+		t.Errorf("same settings: %v", err)
+	}
+	err := CheckSettings(path, "seed=0 draw=per-cell batch=64")
+	if err == nil || !strings.Contains(err.Error(), `scored with "seed=0 draw=shared batch=64"`) {
+		t.Errorf("other settings: %v", err)
+	}
+}
