@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
@@ -278,6 +279,23 @@ func NeedData(crits ...Criterion) bool {
 		}
 	}
 	return false
+}
+
+// score turns the output of the criterion's Network graph into its score
+// (through Finish, when the criterion has one).
+func (c Criterion) score(out *tensors.Tensor) (float64, error) {
+	stat, err := nn.FromTensor(out)
+	if err != nil {
+		return 0, err
+	}
+	if c.Finish == nil {
+		return stat[0], nil
+	}
+	r, err := c.Finish(stat)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", c.Name, err)
+	}
+	return r, nil
 }
 
 // checkAlpha reports a criterion that cannot score alpha.

@@ -162,17 +162,8 @@ func (s *NetScorer) scoreGroup(net Supernet, g passGroup, seed uint64, batch *Ba
 		return nil, fmt.Errorf("%s: %w", first.Name, err)
 	}
 	for k, i := range g.crits {
-		stat, err := nn.FromTensor(outs[k])
-		if err != nil {
+		if out[k], err = s.crits[i].score(outs[k]); err != nil {
 			return nil, err
-		}
-		c := s.crits[i]
-		if c.Finish == nil {
-			out[k] = stat[0]
-			continue
-		}
-		if out[k], err = c.Finish(stat); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
 	}
 	return out, nil

@@ -35,12 +35,19 @@ type SearchPlan struct {
 }
 
 // DrawSeed is the seed of draw d of a search with seed: the seed itself for
-// d = 0, else the first output of PCG(seed, d).
+// d = 0, else SubSeed(seed, d).
 func DrawSeed(seed uint64, d int) uint64 {
 	if d == 0 {
 		return seed
 	}
-	return rand.New(rand.NewPCG(seed, uint64(d))).Uint64()
+	return SubSeed(seed, uint64(d))
+}
+
+// SubSeed derives the k-th independent seed of seed: the first output of
+// PCG(seed, k). Derived seeds are reproducible from (seed, k) alone, so the
+// work they seed can run in any order, be resumed or spread over workers.
+func SubSeed(seed, k uint64) uint64 {
+	return rand.New(rand.NewPCG(seed, k)).Uint64()
 }
 
 // MultiSearch is a search with one or more criteria and a SearchPlan. With
@@ -165,14 +172,7 @@ func (m *MultiSearch) score(seed uint64, batch *Batch, mask Mask) ([]ScoreMatrix
 			}
 			seconds += sc.Seconds
 			for _, mat := range sc.Matrices {
-				keep := mask[mat.Name]
-				for r, row := range mat.Values {
-					for c := range row {
-						if keep != nil && !keep[r*len(row)+c] {
-							row[c] = Pruned
-						}
-					}
-				}
+				markPruned(mat.Values, mask[mat.Name])
 			}
 			per = append(per, sc.Matrices)
 		}
@@ -192,17 +192,25 @@ func (m *MultiSearch) score(seed uint64, batch *Batch, mask Mask) ([]ScoreMatrix
 		}
 		// Pruned ops stay below every surviving one for every criterion,
 		// so they stay at the bottom of the combined order too; mark them.
-		keep := mask[per[0][i].Name]
-		for r, row := range v {
-			for c := range row {
-				if keep != nil && !keep[r*len(row)+c] {
-					row[c] = Pruned
-				}
-			}
-		}
+		markPruned(v, mask[per[0][i].Name])
 		out[i] = ScoreMatrix{Name: per[0][i].Name, Values: v}
 	}
 	return out, seconds, nil
+}
+
+// markPruned sets to Pruned every entry of values (row-major) that keep
+// drops; a nil keep drops nothing.
+func markPruned(values [][]float64, keep []bool) {
+	if keep == nil {
+		return
+	}
+	for r, row := range values {
+		for c := range row {
+			if !keep[r*len(row)+c] {
+				row[c] = Pruned
+			}
+		}
+	}
 }
 
 func fullMask(mats []ScoreMatrix) Mask {

@@ -265,18 +265,7 @@ func (s *Searcher) objective(args []any) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", s.crit.Name, err)
 	}
-	stat, err := nn.FromTensor(outs[0])
-	if err != nil {
-		return 0, err
-	}
-	if s.crit.Finish == nil {
-		return stat[0], nil
-	}
-	r, err := s.crit.Finish(stat)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", s.crit.Name, err)
-	}
-	return r, nil
+	return s.crit.score(outs[0])
 }
 
 func (s *Searcher) inputs(seed uint64, batch *Batch, mask Mask) ([]any, error) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -203,7 +202,7 @@ type drawFunc func(index int) (uint64, *freedarts.Batch, error)
 // cellDraw returns the drawFunc of mode. Shared gives every cell the same
 // weights (by parameter name) and batch, so that cells differ only by their
 // ops. Per-cell gives each cell its own weights and augmented batch, seeded
-// by the first output of PCG(seed, index): independent draws, as
+// by freedarts.SubSeed(seed, index): independent draws, as
 // zero-cost-nas makes them, yet reproducible and the same on resume or
 // with any number of workers.
 func cellDraw(mode string, seed uint64, data *cifar10.Dataset, batchSize int) (drawFunc, error) {
@@ -219,7 +218,7 @@ func cellDraw(mode string, seed uint64, data *cifar10.Dataset, batchSize int) (d
 		return func(int) (uint64, *freedarts.Batch, error) { return seed, batch, nil }, nil
 	case drawPerCell:
 		return func(index int) (uint64, *freedarts.Batch, error) {
-			s := rand.New(rand.NewPCG(seed, uint64(index))).Uint64()
+			s := freedarts.SubSeed(seed, uint64(index))
 			if data == nil {
 				return s, nil, nil
 			}
