@@ -1,6 +1,7 @@
 package freedarts
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -43,7 +44,12 @@ type netCase struct {
 
 func newNetCase(t *testing.T, name string, batchSize int) *netCase {
 	t.Helper()
-	c := &netCase{net: tinyNetwork(t), crit: float64Criterion(t, name), batch: randomBatch(batchSize, 8, 4)}
+	return newNetCaseOf(t, tinyNetwork(t), name, batchSize)
+}
+
+func newNetCaseOf(t *testing.T, net *nb201.Network, name string, batchSize int) *netCase {
+	t.Helper()
+	c := &netCase{net: net, crit: float64Criterion(t, name), batch: randomBatch(batchSize, 8, 4)}
 	c.opts = nn.Options{DType: dtypes.Float64, BN: c.crit.BN, Affine: true}
 	var err error
 	c.specs, err = nn.Trace(nntest.Backend(t), c.opts, func(n *nn.Net) {
@@ -118,18 +124,41 @@ func (c *netCase) score(t *testing.T) float64 {
 // proxy on the host from the weight gradients (autodiff, spot-checked by
 // central differences) and compares with the NetScorer.
 func TestNetworkScoresMatchFiniteDifferences(t *testing.T) {
+	sumAbs := func(c *netCase, g [][]float64) float64 {
+		return sumWeights(c, g, func(w, g []float64) float64 { return dotAbs(w, g) })
+	}
+	fisher := func(c *netCase, g [][]float64) float64 {
+		total := 0.0
+		for i, s := range c.specs {
+			if s.Kind != nn.Weight {
+				continue
+			}
+			cout := s.Shape[len(s.Shape)-1]
+			perChannel := make([]float64, cout)
+			for j, w := range c.inputs[i].Values {
+				perChannel[j%cout] += w * g[i][j]
+			}
+			if b, err := nn.ParamIndex(c.specs, strings.TrimSuffix(s.Name, "/w")+"/b"); err == nil && b != i {
+				for k := range perChannel {
+					perChannel[k] += c.inputs[b].Values[k] * g[b][k]
+				}
+			}
+			for _, v := range perChannel {
+				total += 0.5 * v * v * float64(s.FanIn)
+			}
+		}
+		return total
+	}
 	for _, tc := range []struct {
-		name  string
-		batch int
-		h     float64
-		want  func(c *netCase, grads [][]float64) float64
+		name     string
+		batch    int
+		h        float64
+		want     func(c *netCase, grads [][]float64) float64
+		convBias bool
 	}{
-		{"synflow", 1, 1e-6, func(c *netCase, g [][]float64) float64 {
-			return sumWeights(c, g, func(w, g []float64) float64 { return dotAbs(w, g) })
-		}},
-		{"snip", 4, 1e-7, func(c *netCase, g [][]float64) float64 {
-			return sumWeights(c, g, func(w, g []float64) float64 { return dotAbs(w, g) })
-		}},
+		{"synflow", 1, 1e-6, sumAbs, false},
+		{"synflow", 1, 1e-6, sumAbs, true},
+		{"snip", 4, 1e-7, sumAbs, false},
 		{"grad_norm", 4, 1e-7, func(c *netCase, g [][]float64) float64 {
 			return sumWeights(c, g, func(_, g []float64) float64 {
 				s := 0.0
@@ -138,35 +167,17 @@ func TestNetworkScoresMatchFiniteDifferences(t *testing.T) {
 				}
 				return math.Sqrt(s)
 			})
-		}},
+		}, false},
 		// With one image, sum_spatial act*dL/dact of output channel k is
-		// sum_i W_ik dL/dW_ik (+ b_k dL/db_k for the linear layer): the
-		// outputs are linear in the weights.
-		{"fisher", 1, 1e-7, func(c *netCase, g [][]float64) float64 {
-			total := 0.0
-			for i, s := range c.specs {
-				if s.Kind != nn.Weight {
-					continue
-				}
-				cout := s.Shape[len(s.Shape)-1]
-				perChannel := make([]float64, cout)
-				for j, w := range c.inputs[i].Values {
-					perChannel[j%cout] += w * g[i][j]
-				}
-				if b, err := nn.ParamIndex(c.specs, strings.TrimSuffix(s.Name, "/w")+"/b"); err == nil && b != i {
-					for k := range perChannel {
-						perChannel[k] += c.inputs[b].Values[k] * g[b][k]
-					}
-				}
-				for _, v := range perChannel {
-					total += 0.5 * v * v * float64(s.FanIn)
-				}
-			}
-			return total
-		}},
+		// sum_i W_ik dL/dW_ik (+ b_k dL/db_k where the layer has a bias):
+		// the outputs are linear in the weights.
+		{"fisher", 1, 1e-7, fisher, false},
+		{"fisher", 1, 1e-7, fisher, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := newNetCase(t, tc.name, tc.batch)
+		t.Run(fmt.Sprintf("%s/convBias=%v", tc.name, tc.convBias), func(t *testing.T) {
+			net := tinyNetwork(t)
+			net.ConvBias = tc.convBias
+			c := newNetCaseOf(t, net, tc.name, tc.batch)
 			want := tc.want(c, c.gradients(t, tc.h))
 			got := c.score(t)
 			if !(want > 0) || math.Abs(got-want) > 1e-9*want {
@@ -428,5 +439,26 @@ func TestNetScorerErrors(t *testing.T) {
 	s, _ := NewNetScorer(b, crits, 8)
 	if _, err := s.Score(tinyNetwork(t), 0, nil); err == nil || !strings.Contains(err.Error(), "needs a labelled batch") {
 		t.Errorf("snip without data: %v", err)
+	}
+}
+
+// TestConvBiasOnlyMovesFisher: batch-statistics BN cancels a cell
+// convolution's bias, so SNIP does not see it, while Fisher, which reads the
+// convolution's output, does (nb201.Config.ConvBias).
+func TestConvBiasOnlyMovesFisher(t *testing.T) {
+	for _, tc := range []struct {
+		proxy string
+		moves bool
+	}{{"snip", false}, {"fisher", true}} {
+		var scores [2]float64
+		for i, bias := range []bool{false, true} {
+			net := tinyNetwork(t)
+			net.ConvBias = bias
+			scores[i] = newNetCaseOf(t, net, tc.proxy, 4).score(t)
+		}
+		rel := math.Abs(scores[1]-scores[0]) / scores[0]
+		if moved := rel > 1e-3; moved != tc.moves || (!tc.moves && rel > 1e-9) {
+			t.Errorf("%s: %.12g without the bias, %.12g with it (relative change %.2g)", tc.proxy, scores[0], scores[1], rel)
+		}
 	}
 }

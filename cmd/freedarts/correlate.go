@@ -52,9 +52,11 @@ type correlateReport struct {
 	Backend string   `json:"backend"`
 	Seed    uint64   `json:"seed"`
 	Draw    string   `json:"draw"`
-	Batch   int      `json:"batch"`
-	Cells   int      `json:"cells"`
-	Resumed int      `json:"resumed"`
+	// ConvBias: the cells' convolutions had a bias (nb201.Config.ConvBias).
+	ConvBias bool `json:"conv_bias"`
+	Batch    int  `json:"batch"`
+	Cells    int  `json:"cells"`
+	Resumed  int  `json:"resumed"`
 	// SecondsPerCell is, per proxy, the mean wall time per newly scored
 	// cell of the pass the proxy ran in (proxies of one pass share it).
 	SecondsPerCell map[string]float64 `json:"seconds_per_cell,omitempty"`
@@ -75,6 +77,7 @@ func runCorrelate(args []string, out io.Writer) error {
 	benchFile := fs.String("bench", defaultBench, "NAS-Bench-201 accuracy CSV")
 	outFile := fs.String("out", "", "CSV of per-cell scores (index, arch, one column per proxy); an existing file is resumed")
 	batchSize := fs.Int("batch", 64, "images in the data batch")
+	convBias := fs.Bool("conv-bias", false, "give the cell convolutions a bias, as zero-cost-nas's NB201 model does (batch norm cancels it; Fisher and the BN-free SynFlow see it, and Fisher's published correlation needs it)")
 	workers := fs.Int("workers", 1, "cells scored at once (each on its own backend instance; the go backend runs one op at a time)")
 	ensembles := fs.String("ensembles", "", "proxy sets to combine, e.g. synflow+jacob_cov+naswot,snip+synflow: rank-average and majority-vote rows")
 	backendName := backendFlag(fs)
@@ -117,6 +120,7 @@ func runCorrelate(args []string, out io.Writer) error {
 		return err
 	}
 	cfg := nb201.DefaultConfig()
+	cfg.ConvBias = *convBias
 	var data *cifar10.Dataset
 	var dataPath string
 	if freedarts.NeedData(crits...) {
@@ -146,6 +150,9 @@ func runCorrelate(args []string, out io.Writer) error {
 		if data != nil {
 			settings += fmt.Sprintf(" batch=%d data=%s", *batchSize, filepath.Base(dataPath))
 		}
+		if *convBias {
+			settings += " conv-bias"
+		}
 		if err := study.CheckSettings(*outFile, settings); err != nil {
 			sink.Close()
 			return fmt.Errorf("-out: %w", err)
@@ -155,7 +162,7 @@ func runCorrelate(args []string, out io.Writer) error {
 			done[r.Index] = r.Scores
 		}
 	}
-	rep := correlateReport{Space: "nb201", Proxies: names, Seed: *seed, Draw: *draw, Cells: len(indices)}
+	rep := correlateReport{Space: "nb201", Proxies: names, Seed: *seed, Draw: *draw, ConvBias: *convBias, Cells: len(indices)}
 	if data != nil {
 		rep.Batch = *batchSize
 	}
@@ -409,8 +416,12 @@ func correlateAll(indices []int, done map[int][]float64, bench *nb201.Bench, nam
 }
 
 func printCorrelations(out io.Writer, rep correlateReport) {
-	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, draw %s, backend %s\n",
-		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, rep.Backend)
+	model := ""
+	if rep.ConvBias {
+		model = ", cell convolutions with bias"
+	}
+	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, draw %s%s, backend %s\n",
+		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, model, rep.Backend)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	header := "proxy"
 	for _, t := range correlateTargets {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -110,6 +112,53 @@ func TestCorrelateDraw(t *testing.T) {
 			t.Errorf("per-cell row %q, shared row %q: want the same cell with other scores", ra[i], rs[i])
 		}
 	}
+}
+
+// TestCorrelateConvBias: -conv-bias gives the cell convolutions a bias that
+// batch norm cancels (SNIP keeps its scores) but Fisher sees, and a file
+// scored with it cannot be resumed without it.
+func TestCorrelateConvBias(t *testing.T) {
+	needFile(t, testBench)
+	needFile(t, testData)
+	dir := t.TempDir()
+	idx := writeIndices(t, dir, "6111\n1000\n")
+	rows := func(name string, extra ...string) [][]string {
+		out := filepath.Join(dir, name)
+		rep := correlateJSON(t, append([]string{"-proxies", "snip,fisher", "-batch", "8", "-data", testData, "-indices", idx, "-out", out}, extra...)...)
+		if rep.ConvBias != (len(extra) > 0) {
+			t.Errorf("%s: report says conv_bias %v", name, rep.ConvBias)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows [][]string
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+			rows = append(rows, strings.Split(l, ","))
+		}
+		return rows
+	}
+	plain, biased := rows("plain.csv"), rows("bias.csv", "-conv-bias")
+	for i := range plain {
+		snip0, snip1 := parseFloat(t, plain[i][2]), parseFloat(t, biased[i][2])
+		if math.Abs(snip1-snip0) > 1e-3*snip0 || plain[i][3] == biased[i][3] {
+			t.Errorf("cell %s: snip %s -> %s, fisher %s -> %s: want snip kept, fisher moved", plain[i][0], plain[i][2], biased[i][2], plain[i][3], biased[i][3])
+		}
+	}
+	_, err := runCLI(t, "correlate", "-bench", testBench, "-proxies", "snip,fisher", "-batch", "8", "-data", testData,
+		"-indices", idx, "-out", filepath.Join(dir, "bias.csv"))
+	if err == nil || !strings.Contains(err.Error(), "conv-bias") {
+		t.Errorf("resuming a -conv-bias file without it: %v", err)
+	}
+}
+
+func parseFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func writeIndices(t *testing.T, dir, s string) string {

@@ -18,6 +18,13 @@ type Config struct {
 	Classes int
 	// InputSize is the height and width of the (square) input image.
 	InputSize int
+	// ConvBias gives every cell convolution a per-channel bias, as
+	// zero-cost-nas's NAS-Bench-201 model builds them (its cell BN is not
+	// affine, and PyTorch's bias=not affine then adds one). The benchmark's
+	// network has none. Batch-statistics BN cancels the bias, so only Fisher
+	// (which reads the convolution's output) and the BN-free SynFlow see it;
+	// Fisher's published rank correlation (0.36) needs it.
+	ConvBias bool
 }
 
 // DefaultConfig is the benchmark's CIFAR-10 network: C=16, N=5, 10 classes,
@@ -43,8 +50,9 @@ func (c Config) Validate() error {
 // that every cell of the supernet shares.
 const AlphaName = "alpha"
 
-// applyOp computes one candidate operation on x (all keep shape and width).
-func applyOp(n *nn.Net, op int, x *Node) *Node {
+// applyOp computes one candidate operation on x (all keep shape and width);
+// bias: the convolutions have a bias (Config.ConvBias).
+func applyOp(n *nn.Net, op int, x *Node, bias bool) *Node {
 	c := x.Shape().Dimensions[3]
 	switch Ops[op] {
 	case "none":
@@ -52,9 +60,9 @@ func applyOp(n *nn.Net, op int, x *Node) *Node {
 	case "skip_connect":
 		return x
 	case "nor_conv_1x1":
-		return n.ReLUConvBN("nor_conv_1x1", x, c, 1, 1, 1)
+		return n.ReLUConvBN("nor_conv_1x1", x, c, 1, 1, 1, bias)
 	case "nor_conv_3x3":
-		return n.ReLUConvBN("nor_conv_3x3", x, c, 3, 1, 1)
+		return n.ReLUConvBN("nor_conv_3x3", x, c, 3, 1, 1, bias)
 	default: // avg_pool_3x3
 		return nn.AvgPool2D(x, 3, 1, 1)
 	}
@@ -90,8 +98,8 @@ func cell(n *nn.Net, x *Node, edge func(n *nn.Net, e int, x *Node) *Node) *Node 
 
 // resBlock is the benchmark's stride-2 residual block between stages.
 func resBlock(n *nn.Net, x *Node, cout int) *Node {
-	a := n.ReLUConvBN("conv_a", x, cout, 3, 2, 1)
-	b := n.ReLUConvBN("conv_b", a, cout, 3, 1, 1)
+	a := n.ReLUConvBN("conv_a", x, cout, 3, 2, 1, false)
+	b := n.ReLUConvBN("conv_b", a, cout, 3, 1, 1, false)
 	shortcut := n.Conv("shortcut", nn.AvgPool2D(x, 2, 2, 0), cout, 1, 1, 1)
 	return Add(b, shortcut)
 }
@@ -140,7 +148,7 @@ func (s *Supernet) Forward(n *nn.Net, x *Node) *Node {
 			var sum *Node
 			for op := 1; op < NumOps; op++ { // none adds zero, and its alpha gets zero gradient
 				w := Reshape(Slice(alpha, AxisElem(e), AxisElem(op)))
-				y := n.Gate(AlphaName, e*NumOps+op, Mul(applyOp(n, op, x), w))
+				y := n.Gate(AlphaName, e*NumOps+op, Mul(applyOp(n, op, x, s.ConvBias), w))
 				if sum == nil {
 					sum = y
 				} else {
@@ -179,7 +187,7 @@ func (m *Network) Forward(n *nn.Net, x *Node) *Node {
 			if Ops[m.Arch[e]] == "none" {
 				return nil
 			}
-			return applyOp(n, m.Arch[e], x)
+			return applyOp(n, m.Arch[e], x, m.ConvBias)
 		})
 	})
 }

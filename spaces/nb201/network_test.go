@@ -109,3 +109,34 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("NewNetwork accepted op index 7")
 	}
 }
+
+// TestConvBias: Config.ConvBias adds one bias per output channel to every
+// cell convolution and to nothing else.
+func TestConvBias(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ConvBias = true
+	arch, err := ParseArch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := NewNetwork(cfg, arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	super, err := NewSupernet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five convolutions in the cell (two per supernet edge), five cells per
+	// stage at widths 16, 32, 64; the classifier's 10 biases come on top.
+	for _, tc := range []struct {
+		name string
+		m    forwarder
+		want int
+	}{{"network", net, 5*5*(16+32+64) + 10}, {"supernet", super, 12*5*(16+32+64) + 10}} {
+		specs := trace(t, tc.m, nn.Options{DType: dtypes.Float32}, 32)
+		if got := nn.CountParams(specs, nn.Bias); got != tc.want {
+			t.Errorf("%s: %d biases, want %d", tc.name, got, tc.want)
+		}
+	}
+}

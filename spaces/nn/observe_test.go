@@ -16,7 +16,7 @@ import (
 func TestObserver(t *testing.T) {
 	build := func(n *nn.Net) {
 		x := Zeros(n.Graph(), shapes.Make(dtypes.Float32, 2, 4, 4, 3))
-		y := n.ReLUConvBN("block", x, 5, 3, 1, 1)
+		y := n.ReLUConvBN("block", x, 5, 3, 1, 1, false)
 		y = n.Gate("alpha", 7, y)
 		n.Linear("fc", nn.GlobalAvgPool(n.ReLU(y)), 2)
 	}

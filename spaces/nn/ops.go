@@ -170,9 +170,20 @@ func GlobalAvgPool(x *Node) *Node { return ReduceMean(x, 1, 2) }
 
 // Conv declares a convolution weight and applies Conv2D.
 func (n *Net) Conv(name string, x *Node, cout, k, stride, dilation int) *Node {
+	return n.conv(name, x, cout, k, stride, dilation, false)
+}
+
+// conv is Conv, plus a per-channel bias (parameter name+"/b") when bias is
+// set. The observed layer output includes the bias, as a PyTorch Conv2d's.
+func (n *Net) conv(name string, x *Node, cout, k, stride, dilation int, bias bool) *Node {
 	cin := x.Shape().Dimensions[3]
 	w := n.Param(name, Weight, k*k*cin, k*k*cin, cout)
-	return n.observe(LayerOutput, n.prefix+name, 0, Conv2D(x, w, k, stride, dilation))
+	y := Conv2D(x, w, k, stride, dilation)
+	if bias {
+		b := n.Param(name+"/b", Bias, k*k*cin, cout)
+		y = Add(y, Reshape(b, 1, 1, 1, cout))
+	}
+	return n.observe(LayerOutput, n.prefix+name, 0, y)
 }
 
 // DepthwiseConv declares a depthwise weight and applies DepthwiseConv2D.
@@ -215,8 +226,11 @@ func (n *Net) BatchNorm(name string, x *Node) *Node {
 }
 
 // ReLUConvBN is ReLU, a convolution, then batch norm: the building block of
-// both NAS-Bench-201 and DARTS.
-func (n *Net) ReLUConvBN(name string, x *Node, cout, k, stride, dilation int) *Node {
+// both NAS-Bench-201 and DARTS. bias gives the convolution a per-channel
+// bias, which PyTorch code adds when the batch norm has no affine parameters
+// (bias=not affine). Batch-statistics BN cancels it, so it changes only what
+// reads the convolution's output itself, or runs without BN.
+func (n *Net) ReLUConvBN(name string, x *Node, cout, k, stride, dilation int, bias bool) *Node {
 	s := n.Sub(name)
-	return s.BatchNorm("bn", s.Conv("conv", s.ReLU(x), cout, k, stride, dilation))
+	return s.BatchNorm("bn", s.conv("conv", s.ReLU(x), cout, k, stride, dilation, bias))
 }
