@@ -135,25 +135,19 @@ func scatterCheck(x, y []float64, opt ScatterOptions) error {
 	if opt.Labels != nil && len(opt.Labels) != len(x) {
 		return fmt.Errorf("scatter: %d labels for %d points", len(opt.Labels), len(x))
 	}
-	for i := range x {
-		if err := checkFinite(x[i], fmt.Sprintf("scatter: x[%d]", i)); err != nil {
-			return err
-		}
-		if err := checkFinite(y[i], fmt.Sprintf("scatter: y[%d]", i)); err != nil {
-			return err
-		}
-		if opt.LogX && x[i] <= 0 {
-			return fmt.Errorf("scatter: x[%d] = %g is not > 0, required by the log x axis", i, x[i])
-		}
-		if opt.LogY && y[i] <= 0 {
-			return fmt.Errorf("scatter: y[%d] = %g is not > 0, required by the log y axis", i, y[i])
-		}
-	}
 	for _, ax := range []struct {
 		name string
 		vs   []float64
 		log  bool
 	}{{"x", x, opt.LogX}, {"y", y, opt.LogY}} {
+		for i, v := range ax.vs {
+			if err := checkFinite(v, fmt.Sprintf("scatter: %s[%d]", ax.name, i)); err != nil {
+				return err
+			}
+			if ax.log && v <= 0 {
+				return fmt.Errorf("scatter: %s[%d] = %g is not > 0, required by the log %s axis", ax.name, i, v, ax.name)
+			}
+		}
 		// Ticks are multiples of a step near a fifth of the span: a span near
 		// the float64 limit (a sentinel such as -math.MaxFloat64 among the
 		// values) would overflow the axis ends.
