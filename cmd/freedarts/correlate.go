@@ -16,6 +16,7 @@ import (
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 	"github.com/freedarts/freedarts-gonb/freedarts/stats"
 	"github.com/freedarts/freedarts-gonb/freedarts/study"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
@@ -146,17 +147,6 @@ func runCorrelate(args []string, out io.Writer) error {
 		if sink, prev, err = study.Open(*outFile, names); err != nil {
 			return fmt.Errorf("-out: %w", err)
 		}
-		settings := fmt.Sprintf("seed=%d draw=%s", *seed, *draw)
-		if data != nil {
-			settings += fmt.Sprintf(" batch=%d data=%s", *batchSize, filepath.Base(dataPath))
-		}
-		if *convBias {
-			settings += " conv-bias"
-		}
-		if err := study.CheckSettings(*outFile, settings); err != nil {
-			sink.Close()
-			return fmt.Errorf("-out: %w", err)
-		}
 		defer sink.Close()
 		for _, r := range prev.Rows {
 			done[r.Index] = r.Scores
@@ -174,6 +164,18 @@ func runCorrelate(args []string, out io.Writer) error {
 		} else if !queued[i] {
 			todo = append(todo, i)
 			queued[i] = true
+		}
+	}
+	if sink != nil {
+		settings := study.Settings{Protocol: fmt.Sprintf("seed=%d draw=%s", *seed, *draw), Compute: backend.Compute(backend.Config(*backendName))}
+		if data != nil {
+			settings.Protocol += fmt.Sprintf(" batch=%d data=%s", *batchSize, filepath.Base(dataPath))
+		}
+		if *convBias {
+			settings.Protocol += " conv-bias"
+		}
+		if err := study.CheckSettings(*outFile, settings, len(todo) > 0); err != nil {
+			return fmt.Errorf("-out: %w", err)
 		}
 	}
 	secs, cfgName, err := scoreCells(todo, bench, cfg, crits, drawCell, *backendName, *workers, done, sink)
@@ -421,7 +423,7 @@ func printCorrelations(out io.Writer, rep correlateReport) {
 		model = ", cell convolutions with bias"
 	}
 	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, draw %s%s, backend %s\n",
-		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, model, rep.Backend)
+		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, model, backend.Compute(rep.Backend))
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	header := "proxy"
 	for _, t := range correlateTargets {

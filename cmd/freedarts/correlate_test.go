@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 )
 
 func correlateJSON(t *testing.T, args ...string) correlateReport {
@@ -70,6 +72,25 @@ func TestCorrelateResume(t *testing.T) {
 	// Everything done: a third run only reads.
 	if rep = correlateJSON(t, args...); rep.Resumed != 4 || rep.SecondsPerCell != nil {
 		t.Errorf("third run: %d resumed, seconds %v", rep.Resumed, rep.SecondsPerCell)
+	}
+	// Scores from another backend or build: the file still reads, but takes
+	// no rows that would mix the two.
+	side := csvPath + ".settings"
+	recorded, err := os.ReadFile(side)
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(recorded)), " compute="+backend.Compute(backend.Default)) {
+		t.Fatalf("settings %q (%v), want the compute %q at the end", recorded, err, backend.Compute(backend.Default))
+	}
+	protocol, _, _ := strings.Cut(string(recorded), " compute=")
+	if err := os.WriteFile(side, []byte(protocol+" compute=xla:cuda\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rep = correlateJSON(t, args...); rep.Resumed != 4 {
+		t.Errorf("reading a file scored elsewhere: %d resumed, want 4", rep.Resumed)
+	}
+	write("6111\n0\n15624\n1000\n1\n")
+	_, err = runCLI(t, append([]string{"correlate", "-bench", testBench, "-backend", "go"}, args...)...)
+	if err == nil || !strings.Contains(err.Error(), `scored on "xla:cuda"`) {
+		t.Errorf("adding a row to a file scored on xla:cuda: %v", err)
 	}
 	// A different proxy list cannot resume this file.
 	_, err = runCLI(t, "correlate", "-bench", testBench, "-proxies", "params,synflow", "-indices", idx, "-out", csvPath)

@@ -65,3 +65,19 @@ func TestMissingXLAPluginFailsFast(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+// TestCompute: the build's experiments are part of what computes a score,
+// and a SIMD build (its kernels sum in another order) says so.
+func TestCompute(t *testing.T) {
+	exp := GoExperiment()
+	if simdBuild && !strings.Contains(exp, "simd") {
+		t.Errorf("SIMD build, GoExperiment() = %q", exp)
+	}
+	want := Default
+	if exp != "" {
+		want += " GOEXPERIMENT=" + exp
+	}
+	if got := Compute(Default); got != want {
+		t.Errorf("Compute(%q) = %q, want %q", Default, got, want)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 )
 
 // Case is one benchmarked search.
@@ -136,7 +137,7 @@ func Run(opts Options, cases []Case, fastPath bool) (*Report, error) {
 		NumCPU:       runtime.NumCPU(),
 		GOMAXPROCS:   runtime.GOMAXPROCS(0),
 		GoVersion:    runtime.Version(),
-		GOEXPERIMENT: GoExperiment(),
+		GOEXPERIMENT: backend.GoExperiment(),
 		FastPath:     fastPath,
 		Repeat:       opts.Repeat,
 		Data:         opts.DataNote,

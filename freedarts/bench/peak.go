@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -82,21 +81,4 @@ func scalarTensor(dt dtypes.DType, v float64) (*tensors.Tensor, error) {
 		return tensors.FromScalar(v), nil
 	}
 	return nil, fmt.Errorf("unsupported dtype %s", dt)
-}
-
-// GoExperiment is the GOEXPERIMENT the binary was built with ("" for the
-// default), from the build information, or from the build tags the
-// experiments set.
-func GoExperiment() string {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "GOEXPERIMENT" {
-				return s.Value
-			}
-		}
-	}
-	if simdBuild {
-		return "simd"
-	}
-	return ""
 }

@@ -157,25 +157,62 @@ func (w *Writer) write(rec []string) error {
 func (w *Writer) Close() error { return w.f.Close() }
 
 // SettingsPath is the file beside a scores CSV that records how its scores
-// were made (seed, draw, batch, ...), one line.
+// were made, one line: the Settings' protocol, then " compute=" and the
+// compute.
 func SettingsPath(path string) string { return path + ".settings" }
 
-// CheckSettings ties the scores CSV at path to settings, a one-line
-// description of everything that changes a score but is not a column. The
-// first call writes it to SettingsPath(path); later calls fail when the
-// recorded line differs, so a resumed study cannot mix two protocols.
-func CheckSettings(path, settings string) error {
+// Settings is everything that changes a study's scores but is not a column.
+type Settings struct {
+	// Protocol (seed, draw, batch, data file, model options) must be the
+	// same to resume or to read a file: other values make other scores.
+	Protocol string
+	// Compute names the backend and build that score the rows
+	// (backend.Compute). The same protocol on another one gives scores that
+	// differ in their last float32 digits, so rows are only added on the
+	// compute that scored the file; reading it needs no particular one.
+	Compute string
+}
+
+// computeKey separates the compute from the protocol in a settings line.
+const computeKey = " compute="
+
+func (s Settings) String() string { return s.Protocol + computeKey + s.Compute }
+
+// parseSettings reads a settings line. A line written before the compute
+// was recorded has none: Compute is then empty.
+func parseSettings(line string) Settings {
+	if i := strings.LastIndex(line, computeKey); i >= 0 {
+		return Settings{Protocol: line[:i], Compute: line[i+len(computeKey):]}
+	}
+	return Settings{Protocol: line}
+}
+
+// CheckSettings ties the scores CSV at path to s. The first call writes s
+// to SettingsPath(path); later calls fail when the recorded protocol
+// differs, and, when adding is set (the run will score new rows), when the
+// recorded compute differs, so that a resumed study mixes neither two
+// protocols nor two builds.
+func CheckSettings(path string, s Settings, adding bool) error {
 	side := SettingsPath(path)
 	data, err := os.ReadFile(side)
 	if errors.Is(err, os.ErrNotExist) {
-		return os.WriteFile(side, []byte(settings+"\n"), 0o644)
+		return os.WriteFile(side, []byte(s.String()+"\n"), 0o644)
 	}
 	if err != nil {
 		return err
 	}
-	if got := strings.TrimSpace(string(data)); got != settings {
+	got := parseSettings(strings.TrimSpace(string(data)))
+	if got.Protocol != s.Protocol {
 		return fmt.Errorf("%s was scored with %q (%s), this run uses %q: use the same settings to resume, or another file",
-			path, got, side, settings)
+			path, got.Protocol, side, s.Protocol)
+	}
+	if adding && got.Compute != s.Compute {
+		was := strconv.Quote(got.Compute)
+		if got.Compute == "" {
+			was = "a backend and build it does not record"
+		}
+		return fmt.Errorf("%s was scored on %s (%s), this run scores on %q: float32 scores differ between the two in their last digits, "+
+			"so add rows with the same backend and build, or use another file", path, was, side, s.Compute)
 	}
 	return nil
 }

@@ -114,16 +114,52 @@ func FuzzReadTable(f *testing.F) {
 	})
 }
 
+// TestCheckSettings: the protocol must match to resume or read a file;
+// the compute only to add rows to it. A line from before the compute was
+// recorded reads, but takes no new rows.
 func TestCheckSettings(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "scores.csv")
-	if err := CheckSettings(path, "seed=0 draw=shared batch=64"); err != nil {
-		t.Fatal(err)
-	}
-	if err := CheckSettings(path, "seed=0 draw=shared batch=64"); err != nil {
-		t.Errorf("same settings: %v", err)
-	}
-	err := CheckSettings(path, "seed=0 draw=per-cell batch=64")
-	if err == nil || !strings.Contains(err.Error(), `scored with "seed=0 draw=shared batch=64"`) {
-		t.Errorf("other settings: %v", err)
+	const protocol = "seed=0 draw=shared batch=64"
+	base := Settings{Protocol: protocol, Compute: "go:ops_sequential GOEXPERIMENT=simd"}
+	for _, c := range []struct {
+		name     string
+		recorded string // the sidecar's line; "" writes base first
+		run      Settings
+		adding   bool
+		wantErr  string
+	}{
+		{name: "same, adding", run: base, adding: true},
+		{name: "other protocol", run: Settings{Protocol: "seed=0 draw=per-cell batch=64", Compute: base.Compute},
+			wantErr: `scored with "seed=0 draw=shared batch=64"`},
+		{name: "other compute, reading", run: Settings{Protocol: protocol, Compute: "xla:cuda"}},
+		{name: "other compute, adding", run: Settings{Protocol: protocol, Compute: "xla:cuda"}, adding: true,
+			wantErr: `scored on "go:ops_sequential GOEXPERIMENT=simd"`},
+		{name: "plain build, adding", run: Settings{Protocol: protocol, Compute: "go:ops_sequential"}, adding: true,
+			wantErr: `this run scores on "go:ops_sequential"`},
+		{name: "unrecorded compute, reading", recorded: protocol, run: base},
+		{name: "unrecorded compute, adding", recorded: protocol, run: base, adding: true,
+			wantErr: "a backend and build it does not record"},
+		{name: "compute with spaces", recorded: protocol + " compute=xla:/opt/my plugins/pjrt.so", adding: true,
+			run: Settings{Protocol: protocol, Compute: "xla:/opt/my plugins/pjrt.so"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "scores.csv")
+			if c.recorded == "" {
+				if err := CheckSettings(path, base, true); err != nil {
+					t.Fatal(err)
+				}
+				if data, _ := os.ReadFile(SettingsPath(path)); string(data) != protocol+" compute="+base.Compute+"\n" {
+					t.Fatalf("sidecar %q", data)
+				}
+			} else if err := os.WriteFile(SettingsPath(path), []byte(c.recorded+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := CheckSettings(path, c.run, c.adding)
+			switch {
+			case c.wantErr == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
+				t.Errorf("error %v, want one containing %q", err, c.wantErr)
+			}
+		})
 	}
 }

@@ -1,7 +1,7 @@
-//go:build !goexperiment.simd
+//go:build goexperiment.simd
 
-package bench
+package backend
 
 // simdBuild is true in GOEXPERIMENT=simd builds, where GoMLX's go backend
 // uses its AVX2/AVX-512 matmul kernels (float32, float64 and half types).
-const simdBuild = false
+const simdBuild = true
