@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -13,30 +14,31 @@ func Table(headers []string, rows [][]string) string {
 	b.WriteString(`<table class="freedarts-table" style="border-collapse:collapse;font-family:sans-serif;font-size:13px">`)
 	b.WriteString("\n")
 	if len(headers) > 0 {
-		b.WriteString("<thead><tr>")
-		for j := 0; j < n; j++ {
-			b.WriteString(`<th style="border-bottom:2px solid #444;padding:3px 10px;text-align:left">`)
-			if j < len(headers) {
-				b.WriteString(esc(headers[j]))
-			}
-			b.WriteString("</th>")
-		}
-		b.WriteString("</tr></thead>\n")
+		b.WriteString("<thead>")
+		tableRow(&b, "th", "border-bottom:2px solid #444", headers, n)
+		b.WriteString("</thead>\n")
 	}
 	b.WriteString("<tbody>\n")
 	for _, row := range rows {
-		b.WriteString("<tr>")
-		for j := 0; j < n; j++ {
-			b.WriteString(`<td style="border-bottom:1px solid #ddd;padding:3px 10px;text-align:left">`)
-			if j < len(row) {
-				b.WriteString(esc(row[j]))
-			}
-			b.WriteString("</td>")
-		}
-		b.WriteString("</tr>\n")
+		tableRow(&b, "td", "border-bottom:1px solid #ddd", row, n)
+		b.WriteString("\n")
 	}
 	b.WriteString("</tbody>\n</table>")
 	return b.String()
+}
+
+// tableRow writes one row of n cells of kind tag (th or td); cells past the
+// end of the row are left empty.
+func tableRow(b *strings.Builder, tag, border string, cells []string, n int) {
+	b.WriteString("<tr>")
+	for j := range n {
+		fmt.Fprintf(b, `<%s style="%s;padding:3px 10px;text-align:left">`, tag, border)
+		if j < len(cells) {
+			b.WriteString(esc(cells[j]))
+		}
+		fmt.Fprintf(b, "</%s>", tag)
+	}
+	b.WriteString("</tr>")
 }
 
 // ShowTable displays Table(headers, rows) in the notebook, or writes an aligned text
