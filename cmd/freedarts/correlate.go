@@ -51,8 +51,10 @@ type correlateReport struct {
 	Space   string   `json:"space"`
 	Proxies []string `json:"proxies"`
 	Backend string   `json:"backend"`
-	Seed    uint64   `json:"seed"`
-	Draw    string   `json:"draw"`
+	// Compute is Backend with the build's GOEXPERIMENT (backend.Compute).
+	Compute string `json:"compute"`
+	Seed    uint64 `json:"seed"`
+	Draw    string `json:"draw"`
 	// ConvBias: the cells' convolutions had a bias (nb201.Config.ConvBias).
 	ConvBias bool `json:"conv_bias"`
 	Batch    int  `json:"batch"`
@@ -179,7 +181,7 @@ func runCorrelate(args []string, out io.Writer) error {
 		}
 	}
 	secs, cfgName, err := scoreCells(todo, bench, cfg, crits, drawCell, *backendName, *workers, done, sink)
-	rep.Backend = cfgName
+	rep.Backend, rep.Compute = cfgName, backend.Compute(cfgName)
 	if err != nil {
 		return err
 	}
@@ -423,7 +425,7 @@ func printCorrelations(out io.Writer, rep correlateReport) {
 		model = ", cell convolutions with bias"
 	}
 	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, draw %s%s, backend %s\n",
-		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, model, backend.Compute(rep.Backend))
+		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, model, rep.Compute)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	header := "proxy"
 	for _, t := range correlateTargets {

@@ -40,6 +40,9 @@ func TestCorrelateResume(t *testing.T) {
 	args := []string{"-proxies", "synflow,params,flops", "-indices", idx, "-out", csvPath, "-ensembles", "synflow+params"}
 	write("6111\n# a comment\n0\n\n15624\n")
 	rep := correlateJSON(t, args...)
+	if rep.Compute != backend.Compute(backend.Default) {
+		t.Errorf("report: compute %q, want %q", rep.Compute, backend.Compute(backend.Default))
+	}
 	if rep.Cells != 3 || rep.Resumed != 0 || len(rep.SecondsPerCell) != 3 {
 		t.Errorf("first run: %d cells, %d resumed, seconds %v", rep.Cells, rep.Resumed, rep.SecondsPerCell)
 	}

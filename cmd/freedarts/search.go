@@ -12,6 +12,7 @@ import (
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
@@ -86,9 +87,12 @@ type searchRun struct {
 }
 
 type searchReport struct {
-	Space          string      `json:"space"`
-	Proxy          string      `json:"proxy"`
-	Backend        string      `json:"backend"`
+	Space   string `json:"space"`
+	Proxy   string `json:"proxy"`
+	Backend string `json:"backend"`
+	// Compute is Backend with the build's GOEXPERIMENT (backend.Compute):
+	// what the same seed needs to give the same scores.
+	Compute        string      `json:"compute"`
 	AlphaStd       float64     `json:"alpha_std"`
 	CompileSeconds float64     `json:"compile_seconds"`
 	Data           string      `json:"data,omitempty"`
@@ -184,7 +188,7 @@ func runSearch(args []string, out io.Writer) error {
 		return fmt.Errorf("-bench: only the nb201 space has a benchmark table, not %s", space.Name())
 	}
 
-	rep := searchReport{Space: space.Name(), Proxy: search.Name(), Backend: cfg, AlphaStd: *alphaStd, Data: dataPath, Bench: benchPath}
+	rep := searchReport{Space: space.Name(), Proxy: search.Name(), Backend: cfg, Compute: backend.Compute(cfg), AlphaStd: *alphaStd, Data: dataPath, Bench: benchPath}
 	if rep.AlphaStd <= 0 {
 		rep.AlphaStd = space.AlphaStd()
 	}
@@ -252,7 +256,7 @@ func resolveData(flagValue string) (string, error) {
 
 func printSearch(out io.Writer, rep searchReport, notes []string) {
 	fmt.Fprintf(out, "FreeDARTS search: space %s, proxy %s, backend %s, alpha std %g, compile %.2fs\n",
-		rep.Space, rep.Proxy, rep.Backend, rep.AlphaStd, rep.CompileSeconds)
+		rep.Space, rep.Proxy, rep.Compute, rep.AlphaStd, rep.CompileSeconds)
 	for _, n := range notes {
 		fmt.Fprintln(out, "note:", n)
 	}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 )
 
 // Paths of the repository's sample data, from this package's directory.
@@ -48,7 +50,8 @@ func searchJSON(t *testing.T, args ...string) searchReport {
 func TestSynFlowQuality(t *testing.T) {
 	needFile(t, testBench)
 	rep := searchJSON(t, "-proxy", "synflow", "-seeds", "0-4", "-bench", testBench, "-backend", "go")
-	if len(rep.Runs) != 5 || rep.Space != "nb201" || rep.Proxy != "synflow" || rep.Backend != "go:ops_sequential" {
+	if len(rep.Runs) != 5 || rep.Space != "nb201" || rep.Proxy != "synflow" || rep.Backend != "go:ops_sequential" ||
+		rep.Compute != backend.Compute("go:ops_sequential") {
 		t.Fatalf("report header or runs wrong: %+v", rep)
 	}
 	sum := 0.0
@@ -73,7 +76,7 @@ func TestSearchTableAndNoBench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"space nb201, proxy synflow, backend go:ops_sequential", "seed", "mean"} {
+	for _, want := range []string{"space nb201, proxy synflow, backend " + backend.Compute("go:ops_sequential") + ", alpha std", "seed", "mean"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
