@@ -4,7 +4,8 @@
 # "exit status" in the output, every `<!-- expect: … -->` met; then export each executed
 # notebook to HTML and screenshot it with headless Chromium.
 #
-# Artifacts: build/notebooks/*.ipynb (executed), build/screenshots/*.html and *.png.
+# Artifacts: build/notebooks/*.ipynb (executed), build/screenshots/*.html and NAME.png,
+# NAME-1.png, ...: the whole notebook, one 1200x3000 window a page.
 #
 # Usage: scripts/notebook-test.sh [go test flags…]
 #   SKIP_SETUP=1             do not run kernel/setup.sh --with-chromium first

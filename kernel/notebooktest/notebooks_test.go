@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -209,24 +210,61 @@ func TestNotebooks(t *testing.T) {
 					t.Errorf("HTML export %s does not contain %s", html, want)
 				}
 			}
-			shot := filepath.Join(shotDir, name+".png")
-			_ = os.Remove(shot)
-			profile := t.TempDir()
-			out, err = run(t, 3*time.Minute, shotDir, chromium, "--headless", "--no-sandbox", "--disable-gpu",
-				"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-				"--disable-sync", "--hide-scrollbars", "--user-data-dir="+profile, "--screenshot="+shot,
-				"--window-size=1200,3000", "file://"+html)
-			if err != nil {
-				t.Fatalf("chromium screenshot failed: %v\n%s", err, tail(out, 4000))
-			}
-			checkScreenshot(t, shot)
-			t.Logf("screenshot: %s", shot)
+			screenshotPages(t, chromium, html, page, shotDir, name)
 		})
 	}
 }
 
-// checkScreenshot checks that the PNG has the window's size and is not blank.
-func checkScreenshot(t *testing.T, path string) {
+// maxPages bounds the screenshots of one notebook.
+const maxPages = 12
+
+// screenshotPages shoots the HTML export page (read from html) window by
+// window until a window comes out blank: name.png, then name-1.png, ... .
+// Headless Chromium shoots the window only, so window k is a copy of the
+// export shifted up by k window heights. The virtual time budget lets
+// scripts (MathJax) finish before the shot.
+func screenshotPages(t *testing.T, chromium, html string, page []byte, shotDir, name string) {
+	t.Helper()
+	if !bytes.Contains(page, []byte("</head>")) {
+		t.Fatalf("HTML export %s has no </head>", html)
+	}
+	old, _ := filepath.Glob(filepath.Join(shotDir, name+"-*.png"))
+	for _, f := range append(old, filepath.Join(shotDir, name+".png")) {
+		_ = os.Remove(f)
+	}
+	for k := range maxPages {
+		src, shot := html, filepath.Join(shotDir, name+".png")
+		if k > 0 {
+			shift := fmt.Sprintf("<style>html{margin-top:-%dpx}</style></head>", k*shotH)
+			src = filepath.Join(t.TempDir(), name+".html")
+			if err := os.WriteFile(src, bytes.Replace(page, []byte("</head>"), []byte(shift), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			shot = filepath.Join(shotDir, fmt.Sprintf("%s-%d.png", name, k))
+		}
+		out, err := run(t, 3*time.Minute, shotDir, chromium, "--headless", "--no-sandbox", "--disable-gpu",
+			"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+			"--disable-sync", "--hide-scrollbars", "--user-data-dir="+t.TempDir(), "--screenshot="+shot,
+			fmt.Sprintf("--window-size=%d,%d", shotW, shotH), "--virtual-time-budget=10000", "file://"+src)
+		if err != nil {
+			t.Fatalf("chromium screenshot failed: %v\n%s", err, tail(out, 4000))
+		}
+		if ink := inkFraction(t, shot); ink < 0.01 {
+			if k == 0 {
+				t.Fatalf("screenshot %s looks blank (%.2f%% non-white pixels)", shot, 100*ink)
+			}
+			_ = os.Remove(shot)
+			t.Logf("screenshots: %d pages of %d px, %s first", k, shotH, filepath.Join(shotDir, name+".png"))
+			return
+		}
+	}
+	t.Logf("screenshots: the first %d pages of %s (the rest not shot)", maxPages, html)
+}
+
+// inkFraction checks that the PNG at path has the window's size and returns
+// the fraction of non-white pixels on a grid: a rendered notebook page has
+// text and figures, a page past the end has none.
+func inkFraction(t *testing.T, path string) float64 {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -241,7 +279,6 @@ func checkScreenshot(t *testing.T, path string) {
 	if b.Dx() != shotW || b.Dy() != shotH {
 		t.Errorf("screenshot is %dx%d, want %dx%d", b.Dx(), b.Dy(), shotW, shotH)
 	}
-	// Count non-white pixels on a grid: a rendered notebook has text and figures.
 	var total, ink int
 	for y := b.Min.Y; y < b.Max.Y; y += 4 {
 		for x := b.Min.X; x < b.Max.X; x += 4 {
@@ -252,7 +289,5 @@ func checkScreenshot(t *testing.T, path string) {
 			}
 		}
 	}
-	if frac := float64(ink) / float64(total); frac < 0.01 {
-		t.Errorf("screenshot %s looks blank (%.2f%% non-white pixels)", path, 100*frac)
-	}
+	return float64(ink) / float64(total)
 }
