@@ -34,6 +34,15 @@ type Input struct {
 	Shape  []int
 }
 
+// tensorArgs are the inputs as graph arguments.
+func tensorArgs(inputs []Input) []any {
+	args := make([]any, len(inputs))
+	for i, in := range inputs {
+		args[i] = tensors.FromFlatDataAndDimensions(in.Values, in.Shape...)
+	}
+	return args
+}
+
 // Random returns an input of the given shape with N(0,1) values.
 func Random(rng *rand.Rand, shape ...int) Input {
 	n := 1
@@ -64,11 +73,7 @@ func Eval(b compute.Backend, f Func, inputs []Input, grad bool) (float64, [][]fl
 		return 0, nil, err
 	}
 	defer exec.Finalize()
-	args := make([]any, len(inputs))
-	for i, in := range inputs {
-		args[i] = tensors.FromFlatDataAndDimensions(in.Values, in.Shape...)
-	}
-	outs, err := exec.Exec(args...)
+	outs, err := exec.Exec(tensorArgs(inputs)...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -150,11 +155,7 @@ func Run(b compute.Backend, f func(in []*Node) *Node, inputs ...Input) ([]float6
 		return nil, nil, err
 	}
 	defer exec.Finalize()
-	args := make([]any, len(inputs))
-	for i, in := range inputs {
-		args[i] = tensors.FromFlatDataAndDimensions(in.Values, in.Shape...)
-	}
-	outs, err := exec.Exec(args...)
+	outs, err := exec.Exec(tensorArgs(inputs)...)
 	if err != nil {
 		return nil, nil, err
 	}
