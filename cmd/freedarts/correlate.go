@@ -154,7 +154,9 @@ func runCorrelate(args []string, out io.Writer) error {
 			done[r.Index] = r.Scores
 		}
 	}
-	rep := correlateReport{Space: "nb201", Proxies: names, Seed: *seed, Draw: *draw, ConvBias: *convBias, Cells: len(indices)}
+	backendCfg := backend.Config(*backendName)
+	rep := correlateReport{Space: "nb201", Proxies: names, Backend: backendCfg, Compute: backend.Compute(backendCfg),
+		Seed: *seed, Draw: *draw, ConvBias: *convBias, Cells: len(indices)}
 	if data != nil {
 		rep.Batch = *batchSize
 	}
@@ -169,7 +171,7 @@ func runCorrelate(args []string, out io.Writer) error {
 		}
 	}
 	if sink != nil {
-		settings := study.Settings{Protocol: fmt.Sprintf("seed=%d draw=%s", *seed, *draw), Compute: backend.Compute(backend.Config(*backendName))}
+		settings := study.Settings{Protocol: fmt.Sprintf("seed=%d draw=%s", *seed, *draw), Compute: rep.Compute}
 		if data != nil {
 			settings.Protocol += fmt.Sprintf(" batch=%d data=%s", *batchSize, filepath.Base(dataPath))
 		}
@@ -180,8 +182,7 @@ func runCorrelate(args []string, out io.Writer) error {
 			return fmt.Errorf("-out: %w", err)
 		}
 	}
-	secs, cfgName, err := scoreCells(todo, bench, cfg, crits, drawCell, *backendName, *workers, done, sink)
-	rep.Backend, rep.Compute = cfgName, backend.Compute(cfgName)
+	secs, err := scoreCells(todo, bench, cfg, crits, drawCell, backendCfg, *workers, done, sink)
 	if err != nil {
 		return err
 	}
@@ -242,10 +243,9 @@ func cellDraw(mode string, seed uint64, data *cifar10.Dataset, batchSize int) (d
 
 // scoreCells scores the cells in todo on workers goroutines, each with its
 // own backend, recording each result in done and sink as it arrives. It
-// returns, per proxy, the seconds summed over the cells, and the backend
-// configuration.
+// returns, per proxy, the seconds summed over the cells.
 func scoreCells(todo []int, bench *nb201.Bench, cfg nb201.Config, crits []freedarts.Criterion, draw drawFunc,
-	backendName string, workers int, done map[int][]float64, sink *study.Writer) ([]float64, string, error) {
+	backendCfg string, workers int, done map[int][]float64, sink *study.Writer) ([]float64, error) {
 	type result struct {
 		index  int
 		arch   string
@@ -255,16 +255,14 @@ func scoreCells(todo []int, bench *nb201.Bench, cfg nb201.Config, crits []freeda
 	jobs := make(chan int)
 	results := make(chan result)
 	var wg sync.WaitGroup
-	var cfgName string
 	scorers := make([]*freedarts.NetScorer, workers)
 	for w := range scorers {
-		b, name, err := openBackend(backendName)
+		b, err := backend.Open(backendCfg)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		cfgName = name
 		if scorers[w], err = freedarts.NewNetScorer(b, crits, cfg.InputSize); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
 	for _, s := range scorers {
@@ -332,7 +330,7 @@ func scoreCells(todo []int, bench *nb201.Bench, cfg nb201.Config, crits []freeda
 		eta := time.Duration(float64(elapsed) / float64(n) * float64(len(todo)-n)).Round(time.Second)
 		fmt.Fprintf(os.Stderr, "correlate: %d/%d cell %d (%s) eta %s\n", n, len(todo), r.index, strings.Join(parts, ", "), eta)
 	}
-	return secs, cfgName, firstErr
+	return secs, firstErr
 }
 
 // parseEnsembles reads "a+b,c+d" into proxy index sets; each proxy must be
