@@ -225,7 +225,7 @@ func (b builder) mixedCell(p cellPlan, alpha *Node, s0, s1 *Node) *Node {
 		}
 		states = append(states, sum)
 	}
-	return Concatenate(states[2:], 3)
+	return nn.ConcatChannels(states[2:]...)
 }
 
 // Network is the evaluation network of a genotype (the DARTS
@@ -370,7 +370,7 @@ func (b builder) genotypeCell(g Genotype, p cellPlan, s0, s1 *Node) *Node {
 	if len(out) == 1 {
 		return out[0]
 	}
-	return Concatenate(out, 3)
+	return nn.ConcatChannels(out...)
 }
 
 // auxHead is DARTS's AuxiliaryHeadCIFAR (ReLU, avg pool 5x5 stride 3

@@ -117,9 +117,9 @@ func (b builder) factorizedReduce(name string, x *Node, cout int) *Node {
 	s := b.sub("%s", name)
 	x = s.n.ReLU(x)
 	a := s.n.Conv("conv_1", x, cout/2, 1, 2, 1)
-	shifted := Slice(x, AxisRange(), AxisRange(1, dims[1]), AxisRange(1, dims[2]), AxisRange())
+	shifted := nn.PadSpatial(x, -1, 0, -1, 0, 0) // x[:, 1:, 1:, :]
 	c := s.n.Conv("conv_2", shifted, cout/2, 1, 2, 1)
-	return s.batchNorm("bn", Concatenate([]*Node{a, c}, 3))
+	return s.batchNorm("bn", nn.ConcatChannels(a, c))
 }
 
 // sepConv is (ReLU, depthwise k x k, pointwise 1x1, BN) twice; the first

@@ -8,19 +8,16 @@
 // That rules out several stock GoMLX ops on v0.28, and each replacement here
 // is checked against finite differences in the tests:
 //
-//   - Convolutions are im2col: k*k shifted (and strided, dilated) slices of a
-//     zero-padded input, concatenated on the channel axis and multiplied by the
-//     weight matrix. On the go backend this is also an order of magnitude
-//     faster than the generic Convolve.
-//   - Zero padding is a concatenation with zeros (Pad has no gradient).
-//   - Pooling is a sum or max over the 3x3 shifted slices; the average pool
+//   - Convolutions are im2col: k*k shifted (and strided, dilated) windows of
+//     the input, each one Pad (negative edges crop), concatenated on the
+//     channel axis and multiplied by the weight matrix. On the go backend
+//     this is also several times faster than the generic Convolve.
+//   - Pooling is a sum or max over the 3x3 shifted windows; the average pool
 //     divides by the per-pixel count of real (non-padding) inputs, which is
 //     exactly "padding not counted" (MeanPool's gradient crashes with padding).
 //   - Batch norm is written out with Sqrt and Div (BatchNormForTraining is not
 //     implemented on the go backend, and GoMLX's fallback stops gradients
 //     through the batch statistics, unlike PyTorch).
-//   - Slice's gradient is a Pad, so second derivatives need Pad's gradient,
-//     which GoMLX lacks: padvjp.go registers it.
 //
 // On top of those, fastpath.go gives the hot ops (im2col and its inverse,
 // depthwise convolution, box-sum pooling, batch norm, ReLU, matmul)

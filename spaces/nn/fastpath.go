@@ -3,30 +3,26 @@ package nn
 import (
 	"os"
 	"reflect"
-	"slices"
 	"unsafe"
 
-	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 )
 
-// Fast formulations of the ops for GoMLX's pure-Go backend (v0.28.3,
-// compute v0.1.3). There, every op materialises its output and the
-// elementwise kernels cost about 1 ns an element for equal shapes, 2.5-3 ns
-// for Slice, ReduceSum and broadcasting binary ops (index iterators), so
-// the gradients that autodiff derives from the plain formulations dominate
-// a search:
+// Fast formulations of the ops for GoMLX's pure-Go backend (v0.28.16,
+// compute v0.1.14). There, every op materialises its output, and the
+// gradients that autodiff derives from the plain formulations dominate a
+// search:
 //
 //   - The gradient of each shifted window of im2col (convolution, depthwise
 //     convolution, pooling) is a Pad back to the size of the padded input:
 //     a k x k convolution's backward pass runs k*k full-size Pads and Adds,
 //     and GraSP's second derivative pads the backward pass's slices again.
-//   - GoMLX's DotGeneral gradient ends in a Transpose that the backend runs
-//     element by element even when it is the identity, and asks for dY·Wᵀ in
+//   - Slice copies one element at a time (about 5 ns an element on the
+//     2-core dev machine), Pad in contiguous blocks (below 1 ns).
+//   - GoMLX's DotGeneral gradient ends in a Transpose and asks for dY·Wᵀ in
 //     the "transposed" layout, whose SIMD kernel (GOEXPERIMENT=simd) does a
-//     horizontal reduction per output element: it made SynFlow (float64,
-//     batch 1) 3.6x slower in a SIMD build than without SIMD.
+//     horizontal reduction per output element.
 //   - Batch norm's gradient through its statistics, and Max's (ReLU), take
 //     about twice the full-size ops of the textbook formulas.
 //
@@ -35,31 +31,36 @@ import (
 // and carries its own gradient, written with graph ops so that it is
 // differentiable again (GraSP's Hessian-vector product):
 //
-//   - im2col's adjoint is col2im (one Pad of the patch gradient, k*k slices
-//     of it, summed); col2im's adjoint is im2col. The stride-1 depthwise
+//   - Every window is one Pad of the unpadded input, with negative edges
+//     on the side it moves away from (padEdges); its adjoint is the Pad
+//     with the edges negated, so no derivative of any order runs a Slice.
+//   - im2col's adjoint is col2im (k*k shifted channel blocks of the patch
+//     gradient, summed); col2im's adjoint is im2col. The stride-1 depthwise
 //     convolution's input gradient is the depthwise convolution of v with
 //     the taps flipped.
 //   - The 1-D box sum (k shifted copies, zero padding) is self-adjoint; the
 //     stride-1 average pool is the 2-D box sum (rows, then columns: 2(k-1)
-//     slices instead of k*k-1) times the reciprocal window counts.
+//     windows instead of k*k-1) times the reciprocal window counts.
 //   - A matrix product's gradients are plain products: dA = V·Bᵀ with Bᵀ
 //     materialised (a small weight), dB = Aᵀ·V.
 //   - Batch norm: dx = (v - mean(v) - y·mean(v·y)) / std, split so that the
 //     second derivative stays exact (batchNormVJP); ReLU: v·[x >= 0].
-//   - On the go backend only, per-channel means of the gradients are
-//     products with a row of ones, and float32 per-channel broadcasts are
-//     products with a column of ones (exact), which run in the matmul
-//     kernels instead of the index iterators.
+//
+// Re-measured on v0.28.16 (docs/benchmarks.md): the matmul, ReLU and batch
+// norm gradients still save 3-10% of a SNIP pass each; the products with
+// rows and columns of ones that replaced ReduceSum and broadcasting Muls on
+// v0.28.3 now cost more than the backend's own reductions and were removed.
 //
 // A custom gradient sits on a node whose direct inputs include the op's
 // differentiable input: the concatenation of the windows takes the centre
 // window, which for a stride-1 "same" window is the input itself, and
-// returns no gradient for the other windows. GoMLX lets only Identity nodes
-// carry a custom gradient (IdentityWithCustomGradient), so the gradient is
-// stored in the node's private customVJP field with reflection; fastVJP says
-// whether that field is there on this GoMLX version, and every op falls
-// back to the plain formulation when it is not (TestFastPathActive then
-// fails, so an upgrade cannot silently lose the speed).
+// returns no gradient for the other windows. GoMLX has no public API for a
+// custom gradient on an arbitrary node (IdentityWithCustomGradient covers
+// only Identity nodes), so setVJP stores it in the node's private customVJP
+// field with reflection, the one place this package reaches into GoMLX;
+// fastVJP says whether that field is there on this GoMLX version, and every
+// op falls back to the plain formulation when it is not (TestFastPathActive
+// then fails, so an upgrade cannot silently lose the speed).
 
 var customVJPType = reflect.TypeFor[VJP]()
 
@@ -102,31 +103,77 @@ func matMul(a, b *Node) *Node {
 	return y
 }
 
-// zeroPad pads the spatial axes of x [N,H,W,C] with one Pad op.
-func zeroPad(x *Node, pad int) *Node {
-	if pad == 0 {
-		return x
+// padEdges pads every axis a of x with lo[a] cells before it and hi[a]
+// after it, holding fill; a negative edge crops that many cells instead.
+// One such Pad moves a window: shiftSpatial is a Pad with opposite edges on
+// each side. The go backend copies a Pad in contiguous blocks, where its
+// Slice copies one element at a time (about 5 ns an element here, 60% of a
+// SNIP pass when the windows were Slices), so every window below, and every
+// derivative of one, is a Pad: the adjoint of Pad(lo, hi) with a constant
+// fill is Pad(-lo, -hi) with zeros (each output cell is one input cell or
+// the fill), whose adjoint is the first again.
+func padEdges(x *Node, lo, hi []int, fill float64) *Node {
+	cfg := make([]PadAxis, len(lo))
+	negative := false
+	for a := range cfg {
+		cfg[a] = PadAxis{Start: lo[a], End: hi[a]}
+		negative = negative || lo[a] < 0 || hi[a] < 0
 	}
-	sp := PadAxis{Start: pad, End: pad}
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), PadAxis{}, sp, sp, PadAxis{})
+	if !fastVJP && negative {
+		// GoMLX differentiates only non-negative Pads: pad, then slice.
+		specs := make([]SliceAxisSpec, len(lo))
+		dims := x.Shape().Dimensions
+		for a := range cfg {
+			cfg[a] = PadAxis{Start: max(lo[a], 0), End: max(hi[a], 0)}
+			start := max(-lo[a], 0)
+			specs[a] = AxisRange(start, start+dims[a]+lo[a]+hi[a])
+		}
+		return Slice(Pad(x, Scalar(x.Graph(), x.DType(), fill), cfg...), specs...)
+	}
+	y := Pad(x, Scalar(x.Graph(), x.DType(), fill), cfg...)
+	if fastVJP {
+		setVJP(y, func(_ *Node, v []*Node, _ shapes.Shape) []*Node {
+			return []*Node{padEdges(v[0], neg(lo), neg(hi), 0), nil}
+		})
+	}
+	return y
 }
 
-// view holds x for cutting several slices out of it with stride 1.
-//
-// (Viewing float32 tensors as int64 pairs through Bitcast halves the
-// backend's per-element Slice loop, but the Bitcast copies cost as much as
-// they save: measured, no gain.)
-type view struct{ x *Node }
-
-func newView(x *Node) view { return view{x} }
-
-// slice cuts [start[a], end[a]) on every axis a.
-func (v view) slice(start, end []int) *Node {
-	specs := make([]SliceAxisSpec, len(start))
-	for a := range start {
-		specs[a] = AxisRange(start[a], end[a])
+func neg(xs []int) []int {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		out[i] = -x
 	}
-	return Slice(v.x, specs...)
+	return out
+}
+
+// shiftSpatial is the window of x [N,H,W,C] displaced by (dy, dx): output
+// cell (h, w) holds x[h+dy, w+dx], or 0 outside x. chanLo and chanHi crop
+// channels off both ends of the channel axis (0 keeps them all).
+func shiftSpatial(x *Node, dy, dx, chanLo, chanHi int) *Node {
+	return padEdges(x, []int{0, -dy, -dx, -chanLo}, []int{0, dy, dx, -chanHi}, 0)
+}
+
+// ConcatChannels concatenates xs [N,H,W,C_i] on the channel axis; the
+// gradient of each part is its channel block of v, cut with a Pad (GoMLX's
+// own gradient of Concatenate cuts them with Slice, see padEdges).
+func ConcatChannels(xs ...*Node) *Node {
+	y := Concatenate(xs, 3)
+	if !fastVJP || y.Type() != NodeTypeConcatenate {
+		return y // one part: Concatenate returns it as is
+	}
+	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
+		total := v[0].Shape().Dimensions[3]
+		grads := make([]*Node, len(node.Inputs()))
+		lo := 0
+		for i, x := range node.Inputs() {
+			c := x.Shape().Dimensions[3]
+			grads[i] = shiftSpatial(v[0], 0, 0, lo, total-lo-c)
+			lo += c
+		}
+		return grads
+	})
+	return y
 }
 
 // im2colSame returns the k*k windows (dilation d, stride 1, "same" zero
@@ -135,8 +182,6 @@ func (v view) slice(start, end []int) *Node {
 func im2colSame(x *Node, k, d int) *Node {
 	pad := d * (k - 1) / 2
 	centre := (k*k - 1) / 2
-	dims := x.Shape().Dimensions
-	xp := newView(zeroPad(x, pad))
 	views := make([]*Node, 0, k*k)
 	for i := range k {
 		for j := range k {
@@ -144,7 +189,7 @@ func im2colSame(x *Node, k, d int) *Node {
 				views = append(views, x)
 				continue
 			}
-			views = append(views, xp.slice([]int{0, i * d, j * d, 0}, []int{dims[0], i*d + dims[1], j*d + dims[2], dims[3]}))
+			views = append(views, shiftSpatial(x, i*d-pad, j*d-pad, 0, 0))
 		}
 	}
 	// Only the centre window passes a gradient, and it passes the whole of
@@ -163,9 +208,7 @@ func im2colSame(x *Node, k, d int) *Node {
 func col2imSame(v *Node, k, d int) *Node {
 	pad := d * (k - 1) / 2
 	centre := (k*k - 1) / 2
-	dims := v.Shape().Dimensions
-	c := dims[3] / (k * k)
-	vp := newView(zeroPad(v, pad))
+	c := v.Shape().Dimensions[3] / (k * k)
 	var sum *Node
 	for i := range k {
 		for j := range k {
@@ -173,8 +216,7 @@ func col2imSame(v *Node, k, d int) *Node {
 			if t == centre {
 				continue
 			}
-			r0, c0 := 2*pad-i*d, 2*pad-j*d
-			term := vp.slice([]int{0, r0, c0, t * c}, []int{dims[0], r0 + dims[1], c0 + dims[2], (t + 1) * c})
+			term := shiftSpatial(v, pad-i*d, pad-j*d, t*c, (k*k-1-t)*c)
 			if sum == nil {
 				sum = term
 			} else {
@@ -184,9 +226,11 @@ func col2imSame(v *Node, k, d int) *Node {
 	}
 	// The centre term is cut from v itself, and carries the whole gradient
 	// (im2col); the other terms get none.
-	mid := Slice(v, AxisRange(), AxisRange(), AxisRange(), AxisRange(centre*c, (centre+1)*c))
-	setVJP(mid, func(_ *Node, u []*Node, _ shapes.Shape) []*Node {
-		return []*Node{im2colSame(u[0], k, d)}
+	mid := shiftSpatial(v, 0, 0, centre*c, (k*k-1-centre)*c)
+	setVJP(mid, func(node *Node, u []*Node, _ shapes.Shape) []*Node {
+		grads := make([]*Node, len(node.Inputs())) // v, and the Pad's fill value
+		grads[0] = im2colSame(u[0], k, d)
+		return grads
 	})
 	y := Add(sum, mid)
 	setVJP(y, func(_ *Node, u []*Node, _ shapes.Shape) []*Node { return []*Node{nil, u[0]} })
@@ -200,18 +244,14 @@ func boxSum1D(x *Node, axis, k int) *Node {
 		return x
 	}
 	pad := (k - 1) / 2
-	dims := x.Shape().Dimensions
-	cfg := make([]PadAxis, x.Rank())
-	cfg[axis] = PadAxis{Start: pad, End: pad}
-	xp := newView(Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...))
 	var sum *Node
 	for s := range k {
 		if s == pad {
 			continue
 		}
-		start, end := make([]int, x.Rank()), slices.Clone(dims)
-		start[axis], end[axis] = s, s+dims[axis]
-		term := xp.slice(start, end)
+		lo, hi := make([]int, x.Rank()), make([]int, x.Rank())
+		lo[axis], hi[axis] = pad-s, s-pad // the copy displaced by s-pad
+		term := padEdges(x, lo, hi, 0)
 		if sum == nil {
 			sum = term
 		} else {
@@ -226,36 +266,8 @@ func boxSum1D(x *Node, axis, k int) *Node {
 }
 
 // channelMean is the mean of x [N,H,W,C] over N, H and W, as [1,1,1,C].
-//
-// The backend's ReduceSum walks an index iterator (about 2.6 ns an element
-// here); a product with a row of ones runs in the matmul kernels instead,
-// so x is viewed as [M/r, r*C] with r*C >= 128 columns, multiplied by
-// ones [1, M/r], and the r partial sums of each channel are added last.
 func channelMean(x *Node) *Node {
-	dims := x.Shape().Dimensions
-	c := dims[3]
-	m := dims[0] * dims[1] * dims[2]
-	r := 1
-	for r*c < 128 && m%(2*r) == 0 {
-		r *= 2
-	}
-	if !fastVJP || !onGoBackend(x) || m/r < 64 {
-		return Reshape(ReduceMean(x, 0, 1, 2), 1, 1, 1, c)
-	}
-	partial := colSum(Reshape(x, m/r, r*c))
-	sum := ReduceSum(Reshape(partial, r, c), 0)
-	return Reshape(MulScalar(sum, 1/float64(m)), 1, 1, 1, c)
-}
-
-// colSum is the sum of the rows of x [R,K], as [1,K]: a product with a row
-// of ones, whose gradient is the broadcast of v (as ReduceSum's).
-func colSum(x *Node) *Node {
-	ones := Ones(x.Graph(), shapes.Make(x.DType(), 1, x.Shape().Dimensions[0]))
-	y := DotGeneral(ones, []int{1}, nil, x, []int{0}, nil)
-	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
-		return []*Node{nil, BroadcastToShape(v[0], node.Inputs()[1].Shape())}
-	})
-	return y
+	return Reshape(ReduceMean(x, 0, 1, 2), 1, 1, 1, x.Shape().Dimensions[3])
 }
 
 // reluVJP gives y = Max(x, 0) the gradient v·[x >= 0] in two ops (GoMLX's
@@ -290,11 +302,11 @@ func batchNormVJP(centred, std, y *Node) {
 	}
 	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
 		y := node
-		g := Mul(Sub(v[0], Mul(y, expandChannels(channelMean(Mul(v[0], y)), y))), expandChannels(Inverse(std), y))
+		g := Mul(Sub(v[0], Mul(y, channelMean(Mul(v[0], y)))), Inverse(std))
 		return []*Node{g, nil}
 	})
 	setVJP(centred, func(_ *Node, u []*Node, _ shapes.Shape) []*Node {
-		return []*Node{Sub(u[0], expandChannels(channelMean(u[0]), u[0])), nil}
+		return []*Node{Sub(u[0], channelMean(u[0])), nil}
 	})
 }
 
@@ -307,9 +319,7 @@ func batchNormVJP(centred, std, y *Node) {
 func depthwiseSame(x, w *Node, k, d int) *Node {
 	pad := d * (k - 1) / 2
 	centre := (k*k - 1) / 2
-	dims := x.Shape().Dimensions
-	c := dims[3]
-	xp := newView(zeroPad(x, pad))
+	c := x.Shape().Dimensions[3]
 	var y *Node
 	for i := range k {
 		for j := range k {
@@ -320,10 +330,10 @@ func depthwiseSame(x, w *Node, k, d int) *Node {
 				term = Mul(x, wt)
 				setVJP(term, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
 					x, wt := node.Inputs()[0], node.Inputs()[1]
-					return []*Node{depthwiseSame(v[0], flipTaps(w, k), k, d), channelSum(Mul(v[0], x), wt)}
+					return []*Node{depthwiseSame(v[0], flipTaps(w), k, d), channelSum(Mul(v[0], x), wt)}
 				})
 			} else {
-				term = Mul(xp.slice([]int{0, i * d, j * d, 0}, []int{dims[0], i*d + dims[1], j*d + dims[2], c}), wt)
+				term = Mul(shiftSpatial(x, i*d-pad, j*d-pad, 0, 0), wt)
 				setVJP(term, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
 					return []*Node{nil, channelSum(Mul(v[0], node.Inputs()[0]), node.Inputs()[1])}
 				})
@@ -339,47 +349,11 @@ func depthwiseSame(x, w *Node, k, d int) *Node {
 }
 
 // flipTaps reverses the k x k taps of a depthwise weight [k*k, C] (both
-// spatial axes, which reverses the row-major tap order). GoMLX's Reverse has
-// no gradient, so the rows are concatenated backwards.
-func flipTaps(w *Node, k int) *Node {
-	rows := make([]*Node, k*k)
-	for t := range rows {
-		rows[t] = Slice(w, AxisRange(k*k-1-t, k*k-t), AxisRange())
-	}
-	return Concatenate(rows, 0)
-}
+// spatial axes, which reverses the row-major tap order).
+func flipTaps(w *Node) *Node { return Reverse(w, 0) }
 
 // channelSum sums x [N,H,W,C] over N, H and W into like's shape [1,1,1,C]
 // (the gradient of a per-channel factor that was broadcast).
 func channelSum(x, like *Node) *Node {
 	return Reshape(ReduceSum(x, 0, 1, 2), like.Shape().Dimensions...)
-}
-
-// expandChannels broadcasts s [1,1,1,C] to like's shape [N,H,W,C] for a
-// binary op. The backend's broadcasting binary ops walk an index iterator
-// (about 3 ns an element, against 0.8 for equal shapes); for float32 the
-// broadcast is cheaper as a product with a column of ones [M,1] x [1,C]
-// (exact: one product by 1 per element), measured 1.6 ns an element with
-// the op. For float64 it is no faster, and s is returned as is.
-func expandChannels(s, like *Node) *Node {
-	dims := like.Shape().Dimensions
-	c := dims[3]
-	m := dims[0] * dims[1] * dims[2]
-	if !fastVJP || !onGoBackend(s) || s.DType() != dtypes.Float32 || m < 64 || s.Shape().Size() != c {
-		return s
-	}
-	ones := Ones(s.Graph(), shapes.Make(s.DType(), m, 1))
-	y := DotGeneral(ones, []int{1}, nil, Reshape(s, 1, c), []int{0}, nil)
-	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
-		return []*Node{nil, colSum(v[0])}
-	})
-	return Reshape(y, dims...)
-}
-
-// onGoBackend is whether x's graph runs on GoMLX's pure-Go backend, whose
-// costs the reduction and broadcast rewrites above are tuned to (XLA fuses
-// plain reductions and broadcasts on its own).
-func onGoBackend(x *Node) bool {
-	b := x.Graph().Backend()
-	return b != nil && b.String() == "go"
 }

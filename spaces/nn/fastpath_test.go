@@ -34,6 +34,44 @@ func TestFastPathActive(t *testing.T) {
 	}
 }
 
+// TestWindowsArePads fails when a window of an activation, or a derivative
+// of one up to the second order, is cut with Slice, which the go backend
+// copies one element at a time (see padEdges): only weight taps may be
+// sliced.
+func TestWindowsArePads(t *testing.T) {
+	if !nn.FastPath() {
+		t.Skip("fast path off")
+	}
+	b := nntest.Backend(t)
+	g := NewGraph(b, "windows")
+	defer g.Finalize()
+	x := Parameter(g, "x", shapesOf(dtypes.Float32, 2, 7, 7, 2))
+	w3 := Parameter(g, "w3", shapesOf(dtypes.Float32, 18, 2))
+	wd := Parameter(g, "wd", shapesOf(dtypes.Float32, 9, 2))
+	n := nn.Bind(g, nn.Options{DType: dtypes.Float32}, nil, nil)
+	h := n.BatchNorm("bn", nn.Conv2D(nn.ReLU(x), w3, 3, 1, 1))
+	h = Add(h, nn.AvgPool2D(nn.DepthwiseConv2D(h, wd, 3, 1, 2), 3, 1, 1))
+	h = Add(nn.Conv2D(h, w3, 3, 2, 1), nn.MaxPool2D(nn.DepthwiseConv2D(h, wd, 3, 2, 1), 3, 1, 1))
+	h = Add(h, nn.AvgPool2D(nn.MaxPool2D(h, 3, 1, 1), 3, 1, 1))
+	loss := ReduceAllSum(Square(h))
+	gw := Gradient(loss, w3)[0]
+	hvp := Gradient(ReduceAllSum(Mul(gw, gw)), x, w3, wd)
+	seen := map[NodeId]bool{}
+	stack := append([]*Node{loss, gw}, hvp...)
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == nil || seen[n.Id()] {
+			continue
+		}
+		seen[n.Id()] = true
+		stack = append(stack, n.Inputs()...)
+		if n.Type() == NodeTypeSlice && n.Inputs()[0].Rank() > 2 {
+			t.Errorf("Slice of an activation: %s", n)
+		}
+	}
+}
+
 // withPlain runs f with the plain formulations.
 func withPlain(f func()) {
 	defer nn.SetFastPath(false)()

@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/support/exceptions"
 )
@@ -13,47 +12,62 @@ func OutSize(size, k, stride, dilation, pad int) int {
 }
 
 // ZeroPad pads the two spatial axes of x [N,H,W,C] with pad zeros on each
-// side, by concatenation (see the package doc).
+// side.
 func ZeroPad(x *Node, pad int) *Node {
-	return padSpatial(x, pad, 0)
+	return PadSpatial(x, pad, pad, pad, pad, 0)
 }
 
-func padSpatial(x *Node, pad int, value float64) *Node {
-	if pad == 0 {
+// PadSpatial pads the rows of x [N,H,W,C] with top and bottom cells and its
+// columns with left and right cells holding value; a negative count crops
+// that many rows or columns instead (see padEdges).
+func PadSpatial(x *Node, top, bottom, left, right int, value float64) *Node {
+	if top == 0 && bottom == 0 && left == 0 && right == 0 {
 		return x
 	}
-	for _, axis := range []int{1, 2} {
-		dims := x.Shape().Clone().Dimensions
-		dims[axis] = pad
-		border := FillScalar(x.Graph(), shapes.Make(x.DType(), dims...), value)
-		x = Concatenate([]*Node{border, x, border}, axis)
-	}
-	return x
+	return padEdges(x, []int{0, top, left, 0}, []int{0, bottom, right, 0}, value)
 }
 
 // windows returns the k*k shifted views of x [N,H,W,C] that a k x k window
 // with the given stride, dilation and padding sees, in row-major tap order.
-// Padding cells hold fill.
+// Padding cells hold fill. Each view is one Pad (see padEdges); a strided
+// view is cut from the padded input reshaped so that the stride becomes an
+// axis of its own ([N, H/s, s, W/s, s, C]), which needs no strided copy.
 func windows(x *Node, k, stride, dilation, pad int, fill float64) []*Node {
 	dims := x.Shape().Dimensions
-	ho := OutSize(dims[1], k, stride, dilation, pad)
-	wo := OutSize(dims[2], k, stride, dilation, pad)
+	n, h, w, c := dims[0], dims[1], dims[2], dims[3]
+	ho := OutSize(h, k, stride, dilation, pad)
+	wo := OutSize(w, k, stride, dilation, pad)
 	if ho < 1 || wo < 1 {
 		exceptions.Panicf("nn: window %dx%d (stride %d, dilation %d, pad %d) does not fit input %v", k, k, stride, dilation, pad, dims)
 	}
-	xp := padSpatial(x, pad, fill)
 	views := make([]*Node, 0, k*k)
+	if stride == 1 {
+		for i := range k {
+			for j := range k {
+				// Rows r0-pad .. r0-pad+ho-1 of x, columns likewise.
+				r0, c0 := i*dilation-pad, j*dilation-pad
+				views = append(views, padEdges(x, []int{0, -r0, -c0, 0}, []int{0, ho - h + r0, wo - w + c0, 0}, fill))
+			}
+		}
+		return views
+	}
+	// Pad to multiples of the stride; the extra cells are never read.
+	s := stride
+	hq, wq := ceilDiv(h+2*pad, s), ceilDiv(w+2*pad, s)
+	xp := PadSpatial(x, pad, hq*s-h-pad, pad, wq*s-w-pad, fill)
+	xp = Reshape(xp, n, hq, s, wq, s, c)
 	for i := range k {
 		for j := range k {
-			r0, c0 := i*dilation, j*dilation
-			views = append(views, Slice(xp, AxisRange(),
-				AxisRange(r0, r0+(ho-1)*stride+1).Stride(stride),
-				AxisRange(c0, c0+(wo-1)*stride+1).Stride(stride),
-				AxisRange()))
+			r0, c0 := i*dilation, j*dilation // in padded coordinates
+			lo := []int{0, -(r0 / s), -(r0 % s), -(c0 / s), -(c0 % s), 0}
+			hi := []int{0, -(hq - r0/s - ho), -(s - 1 - r0%s), -(wq - c0/s - wo), -(s - 1 - c0%s), 0}
+			views = append(views, Reshape(padEdges(xp, lo, hi, 0), n, ho, wo, c))
 		}
 	}
 	return views
 }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // Conv2D is a convolution without bias and with "same" padding
 // (dilation*(k-1)/2) of x [N,H,W,Cin] with w [k*k*Cin, Cout], whose rows are
@@ -73,7 +87,7 @@ func Conv2D(x, w *Node, k, stride, dilation int) *Node {
 	case stride == 1 && k%2 == 1 && fastVJP:
 		patches = im2colSame(x, k, dilation) // see fastpath.go
 	default:
-		patches = Concatenate(windows(x, k, stride, dilation, dilation*(k-1)/2, 0), 3)
+		patches = ConcatChannels(windows(x, k, stride, dilation, dilation*(k-1)/2, 0)...)
 	}
 	d := patches.Shape().Dimensions
 	y := matMul(Reshape(patches, d[0]*d[1]*d[2], d[3]), w)
@@ -212,10 +226,10 @@ func (n *Net) BatchNorm(name string, x *Node) *Node {
 	// docs/benchmarks.md); the normalisation and its gradient use the fast
 	// forms of fastpath.go.
 	mean := Reshape(ReduceMean(x, 0, 1, 2), 1, 1, 1, c)
-	centred := Sub(x, expandChannels(mean, x))
+	centred := Sub(x, mean)
 	variance := Reshape(ReduceMean(Square(centred), 0, 1, 2), 1, 1, 1, c)
 	std := Sqrt(AddScalar(variance, BNEpsilon))
-	y := Div(centred, expandChannels(std, x))
+	y := Div(centred, std)
 	batchNormVJP(centred, std, y) // see fastpath.go
 	if n.opts.Affine {
 		gamma := n.Param(name+"/scale", BNScale, 0, c)

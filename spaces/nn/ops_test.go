@@ -236,9 +236,8 @@ func TestGradients(t *testing.T) {
 
 // TestSecondOrder checks a Hessian-vector product through two im2col layers
 // against differences of gradients. The gradient of the first layer's weight
-// flows back through the second layer's slices, whose gradients are Pads of
-// w-dependent values: this is what needs the Pad gradient registered by
-// this package.
+// flows back through the second layer's strided windows, whose gradients are
+// Pads of w-dependent values, differentiated again.
 func TestSecondOrder(t *testing.T) {
 	b := nntest.Backend(t)
 	rng := rand.New(rand.NewPCG(9, 10))
