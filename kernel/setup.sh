@@ -6,23 +6,29 @@
 # Usage: kernel/setup.sh [--with-chromium] [--with-pjrt] [--system-only]
 #   --with-chromium  also install chromium (screenshots of scripts/notebook-test.sh)
 #   --with-pjrt      also install the XLA CPU PJRT plugin for GoMLX (downloads from GitHub)
-#   --system-only    only the steps that need root (Debian packages, Go); run the
-#                    script again without it as the notebook user
+#   --system-only    only the steps that need root (Debian packages) and a check of
+#                    the bootstrap go; run the script again without it as the notebook user
 #
-# Steps: Debian packages (apt, as root or with sudo) -> Go >= GO_VERSION (go.dev/dl,
-# only if missing/older) -> gonb built from this module (version pinned by go.mod),
-# goimports, gopls into $(go env GOBIN) or $(go env GOPATH)/bin -> `gonb --install`,
-# with that bin directory and Go's put on the kernel's PATH (kernel.json "env").
+# Steps: Debian packages (apt, as root or with sudo) -> Go: needs a go command >= 1.21
+# on PATH (or in $GO_INSTALL_DIR/bin, default /usr/local/go/bin); with
+# GOTOOLCHAIN=go$GO_VERSION (kernel/goenv.sh) it fetches Go $GO_VERSION from the Go
+# module proxy, never from go.dev -> gonb built from this module (a `tool` of go.mod,
+# which pins its version), goimports, gopls into $(go env GOBIN) or $(go env GOPATH)/bin
+# -> `gonb --install`, with that bin directory and Go's on the kernel's PATH and
+# GOTOOLCHAIN (and GOEXPERIMENT=simd on amd64) in its environment (kernel.json "env").
 set -euo pipefail
 
 KERNEL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$KERNEL_DIR/.." && pwd)
-# shellcheck source=kernel/versions.env
-. "$KERNEL_DIR/versions.env"
+# versions.env, and GOTOOLCHAIN=go$GO_VERSION exported for every go command below.
+# shellcheck source=kernel/goenv.sh
+. "$KERNEL_DIR/goenv.sh"
 
 JUPYTER=${JUPYTER:-/usr/bin/jupyter}
 PYTHON=${PYTHON:-/usr/bin/python3}
 GO_INSTALL_DIR=${GO_INSTALL_DIR:-/usr/local/go}
+# The oldest go command that understands GOTOOLCHAIN (toolchain switching).
+GO_BOOTSTRAP_MIN=1.21
 # Debian's ipykernel imports debugpy, which warns about frozen modules on every
 # `jupyter kernelspec list` whose output is captured; the warning is harmless.
 export PYDEVD_DISABLE_FILE_VALIDATION=1
@@ -34,7 +40,7 @@ for arg in "$@"; do
 	--with-pjrt) with_pjrt=1 ;;
 	--system-only) system_only=1 ;;
 	-h | --help)
-		sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -98,30 +104,26 @@ fi
 [ -x "$JUPYTER" ] || die "$JUPYTER not found after installing $DEBIAN_PACKAGES"
 
 # --- 2. Go ---------------------------------------------------------------------
-# Never let the go command download another toolchain behind our back.
-export GOTOOLCHAIN=local
-export PATH="$GO_INSTALL_DIR/bin:$PATH"
-current_go=""
-if command -v go >/dev/null 2>&1; then
-	current_go=$(go env GOVERSION 2>/dev/null || true)
-fi
-if [ -n "$current_go" ] && version_ge "$current_go" "$GO_VERSION"; then
-	log "Go: $current_go ($(command -v go)), >= go$GO_VERSION"
+# No download from go.dev: any go >= $GO_BOOTSTRAP_MIN (Debian 12's golang-1.19 is too
+# old; bookworm-backports' golang-1.23, the golang Docker image or an official tarball
+# do) runs Go $GO_VERSION through GOTOOLCHAIN, fetched from the Go module proxy.
+command -v go >/dev/null 2>&1 ||
+	die "no go command on PATH (nor in $GO_INSTALL_DIR/bin): install any Go >= $GO_BOOTSTRAP_MIN (e.g. Debian's golang-1.23 from bookworm-backports, or /usr/local/go from the golang:1.26 image) and re-run; Go $GO_VERSION itself is then fetched from the Go module proxy"
+# The bootstrap's own version: GOTOOLCHAIN=local, outside this module (whose go.mod
+# would make an older local go refuse to start).
+bootstrap_go=$(cd / && GOTOOLCHAIN=local go env GOVERSION 2>/dev/null || true)
+[ -n "$bootstrap_go" ] && version_ge "$bootstrap_go" "$GO_BOOTSTRAP_MIN" ||
+	die "$(command -v go) is ${bootstrap_go:-an unknown version}: GOTOOLCHAIN needs go >= $GO_BOOTSTRAP_MIN to fetch Go $GO_VERSION; install a newer bootstrap Go (see --help)"
+if [ "$system_only" -eq 0 ]; then
+	# The first go command with GOTOOLCHAIN set fetches the toolchain (module cache).
+	log "Go: bootstrap $bootstrap_go ($(command -v go)), GOTOOLCHAIN=$GOTOOLCHAIN"
+	if ! go_out=$(cd "$REPO_DIR" && go env GOVERSION 2>&1) || [ "$go_out" != "go$GO_VERSION" ]; then
+		die "with GOTOOLCHAIN=$GOTOOLCHAIN, 'go env GOVERSION' did not report go$GO_VERSION but: ${go_out:-nothing}
+(the go command fetches the toolchain module golang.org/toolchain from GOPROXY=$(cd / && GOTOOLCHAIN=local go env GOPROXY 2>/dev/null): check network access and proxy settings)"
+	fi
+	log "Go: $go_out ($(go env GOROOT))"
 else
-	arch=$(dpkg --print-architecture) # amd64, arm64, ...
-	tarball="go${GO_VERSION}.linux-${arch}.tar.gz"
-	log "Installing Go $GO_VERSION into $GO_INSTALL_DIR (found: ${current_go:-none})"
-	tmp=$(mktemp -d)
-	curl -fsSL -o "$tmp/$tarball" "https://go.dev/dl/$tarball" ||
-		die "cannot download https://go.dev/dl/$tarball: install Go >= $GO_VERSION (PATH or $GO_INSTALL_DIR) and re-run"
-	want_sum=$(curl -fsSL "https://dl.google.com/go/$tarball.sha256") || die "cannot download the checksum of $tarball"
-	echo "$want_sum  $tmp/$tarball" | sha256sum -c - >/dev/null || die "checksum mismatch for $tarball"
-	as_root rm -rf "$GO_INSTALL_DIR"
-	as_root mkdir -p "$GO_INSTALL_DIR"
-	as_root tar -C "$GO_INSTALL_DIR" --strip-components=1 -xzf "$tmp/$tarball"
-	rm -rf "$tmp"
-	hash -r
-	log "Go: $(go env GOVERSION)"
+	log "Go: bootstrap $bootstrap_go ($(command -v go)); Go $GO_VERSION is fetched as the notebook user"
 fi
 
 if [ "$system_only" -eq 1 ]; then
@@ -136,10 +138,14 @@ mkdir -p "$GOBIN_DIR"
 export PATH="$GOBIN_DIR:$PATH"
 GO_BIN_DIR=$(dirname "$(command -v go)")
 
-# has_module BINARY MODULE VERSION: the binary was built with MODULE at VERSION.
+# has_module BINARY MODULE VERSION: the binary was built with MODULE at VERSION, by
+# Go $GO_VERSION (so that goimports and gopls parse what this Go compiles). The first
+# line of `go version -m` is "BINARY: go1.27.4", or "BINARY: go1.27.4-X:simd" when
+# built with GOEXPERIMENT set.
 has_module() {
 	[ -x "$1" ] && go version -m "$1" 2>/dev/null |
-		awk -v m="$2" -v v="$3" '($1 == "mod" || $1 == "dep") && $2 == m && $3 == v { found = 1 } END { exit !found }'
+		awk -v m="$2" -v v="$3" -v g="go$GO_VERSION" 'NR == 1 { goversion = $NF; sub(/-X:.*$/, "", goversion); built = goversion == g }
+			($1 == "mod" || $1 == "dep") && $2 == m && $3 == v { found = 1 } END { exit !(built && found) }'
 }
 
 mod_gonb=$(cd "$REPO_DIR" && go list -m -f '{{.Version}}' github.com/janpfeifer/gonb) ||
@@ -150,7 +156,7 @@ mod_gonb=$(cd "$REPO_DIR" && go list -m -f '{{.Version}}' github.com/janpfeifer/
 if has_module "$GOBIN_DIR/gonb" github.com/janpfeifer/gonb "$GONB_VERSION"; then
 	log "gonb $GONB_VERSION already in $GOBIN_DIR"
 else
-	log "Building gonb $GONB_VERSION from this module (go.mod pins it; go.mod is not changed)"
+	log "Building gonb $GONB_VERSION from this module (a tool of go.mod, which pins it; go.mod is not changed)"
 	(cd "$REPO_DIR" && go build -mod=readonly -o "$GOBIN_DIR/gonb" github.com/janpfeifer/gonb)
 fi
 
@@ -172,7 +178,9 @@ log "Registering the GoNB kernel (gonb --install)"
 
 # gonb --install records no PATH: the kernel inherits the PATH of whoever starts
 # Jupyter. Prepend the Go tool directories in kernel.json ("${PATH}" is expanded by
-# jupyter_client >= 7), so go, goimports and gopls are found however Jupyter starts.
+# jupyter_client >= 7), so go, goimports and gopls are found however Jupyter starts,
+# and set GOTOOLCHAIN, so that the go found there (the bootstrap) runs Go $GO_VERSION
+# for the cells as for the CLI and the tests (go.mod needs it).
 data_dir=${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}
 kernel_json="$data_dir/kernels/gonb/kernel.json"
 [ -f "$kernel_json" ] || die "gonb --install did not write $kernel_json"
@@ -180,20 +188,22 @@ kernel_json="$data_dir/kernels/gonb/kernel.json"
 # SIMD matmul kernels exist only in such builds (docs/benchmarks.md).
 goexperiment=""
 [ "$(go env GOARCH)" = amd64 ] && goexperiment=simd
-"$PYTHON" - "$kernel_json" "$GOBIN_DIR:$GO_BIN_DIR" "$goexperiment" <<'PY'
+"$PYTHON" - "$kernel_json" "$GOBIN_DIR:$GO_BIN_DIR" "$GOTOOLCHAIN" "$goexperiment" <<'PY'
 import json, sys
-path, prefix, goexperiment = sys.argv[1], sys.argv[2], sys.argv[3]
+path, prefix, gotoolchain, goexperiment = sys.argv[1:5]
 with open(path) as f:
     spec = json.load(f)
 env = spec.setdefault("env", {})
 env["PATH"] = prefix + ":${PATH}"
+env["GOTOOLCHAIN"] = gotoolchain
+env.pop("GOEXPERIMENT", None)
 if goexperiment:
     env["GOEXPERIMENT"] = goexperiment
 with open(path, "w") as f:
     json.dump(spec, f, indent=1)
     f.write("\n")
 PY
-log "Kernel spec: $kernel_json (PATH += $GOBIN_DIR:$GO_BIN_DIR${goexperiment:+, GOEXPERIMENT=$goexperiment})"
+log "Kernel spec: $kernel_json (PATH += $GOBIN_DIR:$GO_BIN_DIR, GOTOOLCHAIN=$GOTOOLCHAIN${goexperiment:+, GOEXPERIMENT=$goexperiment})"
 specs=$("$JUPYTER" kernelspec list)
 grep -qE '^\s*gonb\s' <<<"$specs" || die "gonb not in '$JUPYTER kernelspec list':
 $specs"

@@ -11,7 +11,8 @@
 #      (relative to each matrix's largest score) and the selected archs;
 #   4. runs `freedarts bench` on the device backend and prints its table.
 #
-# The GPU machine has no Go and no network: build the binary here, with cgo
+# The GPU machine has no Go and no network: build the binary here (with Go $GO_VERSION
+# of kernel/versions.env, through GOTOOLCHAIN), with cgo
 # (XLA is only compiled into cgo builds), and carry it with a data file:
 #
 #   scripts/device-check.sh --prepare      # builds .device/freedarts, copies CIFAR-10
@@ -36,6 +37,13 @@
 # Exit status: 0 when every comparison is within tolerance, 1 otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# GOTOOLCHAIN=go$GO_VERSION (kernel/versions.env) for the go commands below (go.mod
+# needs it; the machine's go fetches it from the module proxy, or finds it in the
+# module cache).
+# shellcheck source=kernel/goenv.sh
+. kernel/goenv.sh
+# have_go: a go command that runs GOTOOLCHAIN (fails fast without network and cache).
+have_go() { command -v go >/dev/null && go version >/dev/null 2>&1; }
 
 carry_dir=.device
 if [[ "${1:-}" == "--prepare" ]]; then
@@ -64,12 +72,12 @@ if [[ -z "$bin" && -x "$carry_dir/freedarts" ]]; then
 	bin=$carry_dir/freedarts
 fi
 if [[ -z "$bin" ]]; then
-	if command -v go >/dev/null; then
+	if have_go; then
 		bin=$results/freedarts
 		log "building $bin"
 		CGO_ENABLED=1 go build -o "$bin" ./cmd/freedarts || exit 1
 	else
-		echo "no CLI binary: run scripts/device-check.sh --prepare where Go is, and carry $carry_dir" >&2
+		echo "no CLI binary (and no go running $GOTOOLCHAIN): run scripts/device-check.sh --prepare where Go is, and carry $carry_dir" >&2
 		exit 1
 	fi
 fi
@@ -97,18 +105,18 @@ command -v nvidia-smi >/dev/null && nvidia-smi -L
 
 # --- gradient checks ----------------------------------------------------------
 if command -v go >/dev/null; then
-	log "gradient checks (spaces/nn) on $backend"
+	log "gradient checks (spaces/nn) on $backend ($GOTOOLCHAIN)"
 	if GOMLX_BACKEND=$backend GOFLAGS=-mod=readonly GOPROXY=off go test -count=1 ./spaces/nn/... >"$results/gradcheck.log" 2>&1; then
 		tail -3 "$results/gradcheck.log"
-	elif grep -qE 'GOPROXY=off|cannot find module|missing go.sum entry|module lookup disabled' "$results/gradcheck.log"; then
-		echo "skipped: the Go module cache is not on this machine ($results/gradcheck.log)"
+	elif grep -qE 'GOPROXY=off|cannot find module|missing go.sum entry|module lookup disabled|toolchain not available' "$results/gradcheck.log"; then
+		echo "skipped: the Go module cache (or $GOTOOLCHAIN in it) is not on this machine ($results/gradcheck.log)"
 	else
 		tail -30 "$results/gradcheck.log"
 		echo "FAIL: gradient checks"
 		failures=$((failures + 1))
 	fi
 else
-	log "gradient checks skipped: no Go toolchain on this machine"
+	log "gradient checks skipped: no go command on this machine"
 fi
 
 # --- search comparison --------------------------------------------------------

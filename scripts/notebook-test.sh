@@ -13,6 +13,10 @@
 #   FREEDARTS_SCREENSHOTS=0  skip the HTML export and screenshots
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# GOTOOLCHAIN=go$GO_VERSION (kernel/versions.env) for go test; the kernel gets it
+# from its kernel.json (kernel/setup.sh).
+# shellcheck source=kernel/goenv.sh
+. kernel/goenv.sh
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
 	kernel/setup.sh --with-chromium

@@ -9,6 +9,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# GOTOOLCHAIN=go$GO_VERSION (kernel/versions.env) for every go command below: the
+# machine's go (Go 1.26 on a fresh one) fetches Go $GO_VERSION from the module proxy.
+# shellcheck source=kernel/goenv.sh
+. kernel/goenv.sh
 export GOMLX_BACKEND=go GOMLX_NO_AUTO_INSTALL=1
 # The build users run: GoMLX's SIMD matmul kernels need it (amd64 only).
 if [ "$(go env GOARCH)" = amd64 ]; then
@@ -21,15 +25,18 @@ fi
 PATH="$(go env GOPATH)/bin:$PATH"
 export PATH
 
-echo "==> gofmt, go vet"
-unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
+echo "==> gofmt, go vet ($(go env GOVERSION))"
+# The gofmt of the toolchain GOTOOLCHAIN selected: gofmt does not switch toolchains
+# itself, and the one on PATH is the bootstrap's (Go 1.26 on a fresh machine).
+gofmt=$(go env GOROOT)/bin/gofmt
+unformatted=$(git ls-files -z '*.go' | xargs -0 "$gofmt" -l)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change: $unformatted" >&2
 	exit 1
 fi
 go vet ./...
 
-echo "==> go test ./... (GOMLX_BACKEND=$GOMLX_BACKEND GOEXPERIMENT=${GOEXPERIMENT:-})"
+echo "==> go test ./... ($(go env GOVERSION), GOMLX_BACKEND=$GOMLX_BACKEND GOEXPERIMENT=${GOEXPERIMENT:-})"
 go test -count=1 -timeout 30m ./...
 
 if [ "${SKIP_NOTEBOOKS:-0}" != 1 ]; then

@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"github.com/gomlx/go-xla/compute/xla" // registers "xla"
+	// Links the downloader in: from go-xla v0.4.5 on, EnableAutoInstall(true)
+	// does nothing without it.
+	_ "github.com/gomlx/go-xla/compute/xla/autoinstall"
 )
 
 func init() {

@@ -145,7 +145,12 @@ func TestNotebooks(t *testing.T) {
 	if _, err := os.Stat(gonb.Spec.Argv[0]); err != nil {
 		t.Fatalf("GoNB kernel binary missing (%v): run kernel/setup.sh", err)
 	}
-	t.Logf("GoNB kernel: %s, PATH for the kernel: %q", gonb.Spec.Argv[0], gonb.Spec.Env["PATH"])
+	t.Logf("GoNB kernel: %s, PATH for the kernel: %q, GOTOOLCHAIN %q", gonb.Spec.Argv[0], gonb.Spec.Env["PATH"], gonb.Spec.Env["GOTOOLCHAIN"])
+	// go.mod needs a newer Go than a fresh machine has: kernel/setup.sh puts GOTOOLCHAIN
+	// into the kernel's environment, so cells never build with whatever go PATH finds.
+	if gonb.Spec.Env["GOTOOLCHAIN"] == "" {
+		t.Fatalf("GoNB kernel spec (%s) sets no GOTOOLCHAIN: run kernel/setup.sh", gonb.ResourceDir)
+	}
 
 	screenshots := os.Getenv(envScreenshots) != "0"
 	chromium := envOr("CHROMIUM", "chromium")
