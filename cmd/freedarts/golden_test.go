@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 )
 
 // golden is a search's output recorded by an earlier build (testdata/golden).
@@ -21,11 +23,14 @@ type golden struct {
 // before the GoMLX v0.28.16 upgrade and the Pad-based windows, and checks
 // that the scores are the same numbers and the picks the same cells. SynFlow
 // runs in float64 and keeps the products and sums of the old formulation, so
-// every entry must agree to 1e-12 relative; the float32 proxies move with
-// the summation order of the matmul kernels and of the gradient's
-// formulation (docs/benchmarks.md), so their largest difference must stay
-// within 1% of the matrix's largest score (SNIP) or 5% (GraSP, a
-// second derivative), and the picks must not change.
+// every entry must agree to 1e-12 relative. The float32 proxies move with
+// the summation order of the matmul kernels and of the gradients'
+// formulation: measured 4e-5 (SNIP) and 8e-5 (GraSP) of the matrix's
+// largest score on the golden's own compute (a GOEXPERIMENT=simd build),
+// so their largest difference must stay within 1e-3 of it there, and within
+// 1e-2 (SNIP) or 5e-2 (GraSP, a second derivative) on another build, whose
+// kernels sum in another order (docs/benchmarks.md); the picks must not
+// change.
 func TestScoresMatchGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/golden/*.json")
 	if err != nil || len(files) == 0 {
@@ -42,6 +47,7 @@ func TestScoresMatchGolden(t *testing.T) {
 			if err := json.Unmarshal(raw, &want); err != nil {
 				t.Fatalf("%s: %v", path, err)
 			}
+			sameCompute := backend.Compute("go:ops_sequential") == want.Compute
 			tol, perEntry := 1e-12, true
 			switch {
 			case strings.Contains(name, "snip"):
@@ -55,6 +61,9 @@ func TestScoresMatchGolden(t *testing.T) {
 				// cancellations (up to 4e-9 of the entry, 1e-12 of the
 				// matrix's largest score).
 				tol, perEntry = 1e-11, false
+			}
+			if !perEntry && sameCompute {
+				tol = min(tol, 1e-3)
 			}
 			if !perEntry {
 				needFile(t, testData)

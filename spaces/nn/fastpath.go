@@ -197,48 +197,10 @@ func im2colSame(x *Node, k, d int) *Node {
 	p := Concatenate(views, 3)
 	setVJP(p, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
 		grads := make([]*Node, len(node.Inputs()))
-		if dy, w, ok := convPatchGrad(v[0]); ok {
-			grads[centre] = transposedConvSame(dy, w, x.Shape().Dimensions, k, d)
-		} else {
-			grads[centre] = col2imSame(v[0], k, d)
-		}
+		grads[centre] = col2imSame(v[0], k, d)
 		return grads
 	})
 	return p
-}
-
-// convPatchGrad recognises the gradient that Conv2D's product sends to its
-// patches, dP = dY·Wᵀ (matMul's gradient, reshaped back to the patches'
-// shape), and returns dY [M,Cout] and W [k*k*C,Cout]. The patches' gradient
-// is then better taken as a convolution of dY (transposedConvSame) than as
-// col2im of dP: dP is k*k times dY's size, and col2im adds k*k narrow
-// channel blocks of it; dP itself is left unused, and the backend drops it.
-func convPatchGrad(v *Node) (dy, w *Node, ok bool) {
-	if v.Type() != NodeTypeReshape {
-		return nil, nil, false
-	}
-	prod := v.Inputs()[0]
-	if prod.Type() != NodeTypeDotGeneral || prod.Inputs()[1].Type() != NodeTypeTranspose {
-		return nil, nil, false
-	}
-	dy, w = prod.Inputs()[0], prod.Inputs()[1].Inputs()[0]
-	if dy.Rank() != 2 || w.Rank() != 2 || w.Shape().Dimensions[0] != v.Shape().Dimensions[3] {
-		return nil, nil, false
-	}
-	return dy, w, true
-}
-
-// transposedConvSame is the input gradient of the stride-1 "same" k x k
-// convolution with weight w [k*k*C, Cout] (dilation d) for the output
-// gradient dy [N*H*W, Cout], as a convolution of dy with the taps flipped
-// and each tap's matrix transposed: w'[t] = w[k*k-1-t]ᵀ. dims is the
-// input's shape [N,H,W,C].
-func transposedConvSame(dy, w *Node, dims []int, k, d int) *Node {
-	n, h, wd, c := dims[0], dims[1], dims[2], dims[3]
-	cout := w.Shape().Dimensions[1]
-	flipped := Reshape(Transpose(Reverse(Reshape(w, k*k, c, cout), 0), 1, 2), k*k*cout, c)
-	patches := im2colSame(Reshape(dy, n, h, wd, cout), k, d)
-	return Reshape(matMul(Reshape(patches, n*h*wd, k*k*cout), flipped), n, h, wd, c)
 }
 
 // col2imSame is the adjoint of im2colSame: it adds every window's slice of
