@@ -2,8 +2,10 @@ package freedarts
 
 import (
 	"fmt"
-	"math"
 
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
@@ -17,62 +19,204 @@ type Mask map[string][]bool
 // graphInputs are the arguments of a scoring graph: every parameter drawn
 // from init (|theta| for AbsParams criteria; alpha entries that mask drops
 // are exactly 0), then the input: one all-ones image of size² for data-free
-// criteria, else the batch and its labels.
+// criteria, else the batch and its labels. They are new host tensors, which
+// the caller finalizes; a graph run pass after pass uses an argTensors.
 func graphInputs(specs []nn.ParamSpec, crit Criterion, init nn.InitOptions, size int, batch *Batch, mask Mask) ([]any, error) {
-	values := nn.InitValues(specs, init)
-	args := make([]any, 0, len(values)+2) // *tensors.Tensor each
-	for i, v := range values {
-		if crit.AbsParams {
-			for j := range v {
-				v[j] = math.Abs(v[j])
-			}
-		}
-		if keep, ok := mask[specs[i].Name]; ok {
-			if len(keep) != len(v) {
-				return nil, fmt.Errorf("mask of %s has %d entries, want %d", specs[i].Name, len(keep), len(v))
-			}
-			for j, k := range keep {
-				if !k {
-					v[j] = 0
-				}
-			}
-		}
-		t, err := nn.ToTensor(v, crit.DType, specs[i].Shape...)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, t)
+	var a argTensors
+	args, err := a.fill(specs, crit, init, size, batch, mask)
+	if err != nil {
+		a.release()
+		return nil, err
 	}
-	if !crit.NeedsData {
-		ones := make([]float64, size*size*3)
-		for i := range ones {
-			ones[i] = 1
+	return args, nil
+}
+
+// argTensors are the arguments of one scoring graph (see graphInputs), kept
+// from pass to pass and refilled in place. A pass then allocates no tensor
+// for its inputs: where the backend shares buffers with the host (the Go
+// backend), each parameter is one buffer that the graph reads directly,
+// instead of a host tensor, its on-device copy and the float64 draws,
+// every weight of the network three times over, as new garbage every seed.
+// Not safe for concurrent use.
+type argTensors struct {
+	// backend is where the tensors live; nil makes host tensors.
+	backend compute.Backend
+	ts      []*tensors.Tensor
+}
+
+// fill draws the arguments of a pass into the tensors (see graphInputs) and
+// returns them as graph.Exec arguments. A tensor whose shape changes (a
+// batch of another size) is replaced.
+func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOptions, size int, batch *Batch, mask Mask) ([]any, error) {
+	if crit.DType != dtypes.Float32 && crit.DType != dtypes.Float64 {
+		return nil, fmt.Errorf("proxy %s: unsupported dtype %s (want Float32 or Float64)", crit.Name, crit.DType)
+	}
+	if err := checkBatch(crit, size, batch); err != nil {
+		return nil, err
+	}
+	for name, keep := range mask {
+		for _, s := range specs {
+			if s.Name == name && len(keep) != s.Size() {
+				return nil, fmt.Errorf("mask of %s has %d entries, want %d", name, len(keep), s.Size())
+			}
 		}
-		t, err := nn.ToTensor(ones, crit.DType, 1, size, size, 3)
+	}
+	n := len(specs) + 1
+	if crit.NeedsData {
+		n++
+	}
+	for len(a.ts) < n {
+		a.ts = append(a.ts, nil)
+	}
+	for _, t := range a.ts[n:] {
+		if t != nil {
+			_ = t.FinalizeAll()
+		}
+	}
+	a.ts = a.ts[:n]
+	for i, spec := range specs {
+		t, err := a.tensor(i, shapes.Make(crit.DType, spec.Shape...))
 		if err != nil {
 			return nil, err
 		}
-		return append(args, t), nil
+		keep := mask[spec.Name]
+		if crit.DType == dtypes.Float64 {
+			err = tensors.MutableFlatData(t, func(dst []float64) { drawParam(dst, spec, init, crit.AbsParams, keep) })
+		} else {
+			err = tensors.MutableFlatData(t, func(dst []float32) { drawParam(dst, spec, init, crit.AbsParams, keep) })
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	in := len(specs)
+	if !crit.NeedsData {
+		if err := a.setOnes(in, crit.DType, size); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := setArg(a, in, crit.DType, []int{batch.N, size, size, 3}, batch.Images); err != nil {
+			return nil, err
+		}
+		if err := setArg(a, in+1, dtypes.Int32, []int{batch.N}, batch.Labels); err != nil {
+			return nil, err
+		}
+	}
+	args := make([]any, n)
+	for i, t := range a.ts {
+		args[i] = t
+	}
+	return args, nil
+}
+
+// checkBatch rejects a missing or malformed batch for a data criterion.
+func checkBatch(crit Criterion, size int, batch *Batch) error {
+	if !crit.NeedsData {
+		return nil
 	}
 	if batch == nil {
-		return nil, fmt.Errorf("proxy %s needs a labelled batch of images (give a data directory)", crit.Name)
+		return fmt.Errorf("proxy %s needs a labelled batch of images (give a data directory)", crit.Name)
 	}
 	if batch.H != size || batch.W != size || len(batch.Images) != batch.N*size*size*3 || len(batch.Labels) != batch.N || batch.N < 1 {
-		return nil, fmt.Errorf("batch of %d images %dx%d (%d values, %d labels) does not match input size %d",
+		return fmt.Errorf("batch of %d images %dx%d (%d values, %d labels) does not match input size %d",
 			batch.N, batch.H, batch.W, len(batch.Images), len(batch.Labels), size)
 	}
 	for i, l := range batch.Labels {
 		if l < 0 {
-			return nil, fmt.Errorf("batch label %d is %d, want a class index >= 0", i, l)
+			return fmt.Errorf("batch label %d is %d, want a class index >= 0", i, l)
 		}
 	}
-	img := make([]float64, len(batch.Images))
-	for i, v := range batch.Images {
-		img[i] = float64(v)
+	return nil
+}
+
+// drawParam draws parameter spec into dst (nn.Draw), with |value| when
+// abs and 0 where keep (if not nil) drops an entry. Drawing in place spares
+// a search the float64 copy of every weight per seed that nn.InitValues
+// allocates, which was most of its garbage.
+func drawParam[T float32 | float64](dst []T, spec nn.ParamSpec, init nn.InitOptions, abs bool, keep []bool) {
+	nn.Draw(dst, spec, init)
+	for j, v := range dst {
+		if abs && v < 0 {
+			dst[j] = -v
+		}
+		if keep != nil && !keep[j] {
+			dst[j] = 0
+		}
 	}
-	t, err := nn.ToTensor(img, crit.DType, batch.N, size, size, 3)
+}
+
+// tensor returns tensor i, made anew if it is missing or of another shape.
+func (a *argTensors) tensor(i int, shape shapes.Shape) (*tensors.Tensor, error) {
+	if t := a.ts[i]; t != nil && t.Ok() && t.Shape().Equal(shape) {
+		return t, nil
+	}
+	if a.ts[i] != nil {
+		_ = a.ts[i].FinalizeAll()
+		a.ts[i] = nil
+	}
+	t, err := tensors.FromShapeForBackend(a.backend, 0, shape)
 	if err != nil {
 		return nil, err
 	}
-	return append(args, t, tensors.FromFlatDataAndDimensions(batch.Labels, batch.N)), nil
+	a.ts[i] = t
+	return t, nil
+}
+
+// setArg writes values, converted to dtype, into tensor i of shape dims.
+func setArg[S float32 | float64 | int32](a *argTensors, i int, dtype dtypes.DType, dims []int, values []S) error {
+	t, err := a.tensor(i, shapes.Make(dtype, dims...))
+	if err != nil {
+		return err
+	}
+	switch dtype {
+	case dtypes.Float64:
+		return tensors.MutableFlatData(t, func(dst []float64) {
+			for j, v := range values {
+				dst[j] = float64(v)
+			}
+		})
+	case dtypes.Float32:
+		return tensors.MutableFlatData(t, func(dst []float32) {
+			for j, v := range values {
+				dst[j] = float32(v)
+			}
+		})
+	case dtypes.Int32:
+		return tensors.MutableFlatData(t, func(dst []int32) {
+			for j, v := range values {
+				dst[j] = int32(v)
+			}
+		})
+	}
+	return fmt.Errorf("unsupported argument dtype %s", dtype)
+}
+
+// setOnes makes tensor i the all-ones image [1, size, size, 3].
+func (a *argTensors) setOnes(i int, dtype dtypes.DType, size int) error {
+	t, err := a.tensor(i, shapes.Make(dtype, 1, size, size, 3))
+	if err != nil {
+		return err
+	}
+	if dtype == dtypes.Float64 {
+		return tensors.MutableFlatData(t, func(dst []float64) {
+			for j := range dst {
+				dst[j] = 1
+			}
+		})
+	}
+	return tensors.MutableFlatData(t, func(dst []float32) {
+		for j := range dst {
+			dst[j] = 1
+		}
+	})
+}
+
+// release finalizes the tensors.
+func (a *argTensors) release() {
+	for _, t := range a.ts {
+		if t != nil {
+			_ = t.FinalizeAll()
+		}
+	}
+	a.ts = nil
 }

@@ -152,12 +152,16 @@ func (s *NetScorer) scoreGroup(net Supernet, g passGroup, seed uint64, batch *Ba
 		return nil, err
 	}
 	defer exec.Finalize()
-	args, err := graphInputs(specs, first, nn.InitOptions{Seed: seed}, s.inputSize, batch, nil)
+	// Tensors on the backend: with shared buffers (the Go backend) the
+	// graph reads the draws where they are written, without a host copy.
+	in := argTensors{backend: s.backend}
+	defer in.release()
+	args, err := in.fill(specs, first, nn.InitOptions{Seed: seed}, s.inputSize, batch, nil)
 	if err != nil {
 		return nil, err
 	}
 	outs, err := exec.Exec(args...)
-	defer release(args, outs)
+	defer release(nil, outs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", first.Name, err)
 	}

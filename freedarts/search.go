@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -73,8 +74,12 @@ func (s *Scores) Matrix(name string) ([][]float64, error) {
 }
 
 // Searcher scores one supernet with one criterion on one backend; the graph
-// is compiled on the first call and reused for every seed.
+// is compiled on the first call and reused for every seed, and so are the
+// tensors of its arguments (see argTensors), so that a search of many seeds
+// needs about the memory of one. Passes of one Searcher run one at a time.
 type Searcher struct {
+	mu       sync.Mutex
+	args     argTensors
 	net      Supernet
 	crit     Criterion
 	opts     Options
@@ -106,7 +111,7 @@ func NewSearcher(b compute.Backend, net Supernet, crit Criterion, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Searcher{net: net, crit: crit, opts: opts, backend: b, specs: specs, alphaIdx: nn.FindParams(specs, nn.Alpha)}
+	s := &Searcher{net: net, crit: crit, opts: opts, backend: b, specs: specs, alphaIdx: nn.FindParams(specs, nn.Alpha), args: argTensors{backend: b}}
 	if len(s.alphaIdx) == 0 {
 		return nil, errors.New("the supernet declares no architecture parameters")
 	}
@@ -136,8 +141,13 @@ func NewSearcher(b compute.Backend, net Supernet, crit Criterion, opts Options) 
 // Specs are the parameters of the supernet, in graph-input order.
 func (s *Searcher) Specs() []nn.ParamSpec { return s.specs }
 
-// Close releases the compiled graph.
-func (s *Searcher) Close() { s.exec.Finalize() }
+// Close releases the compiled graph and the tensors of its arguments.
+func (s *Searcher) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exec.Finalize()
+	s.args.release()
+}
 
 // Score initialises the supernet from seed and scores every alpha entry.
 // batch is required by data criteria and ignored otherwise.
@@ -148,6 +158,9 @@ func (s *Searcher) Score(seed uint64, batch *Batch) (*Scores, error) {
 // ScoreMasked is Score with the alpha entries that mask drops set to
 // exactly 0, which removes their ops from the supernet (iterative pruning).
 func (s *Searcher) ScoreMasked(seed uint64, batch *Batch, mask Mask) (*Scores, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer collectGarbage() // after the outputs are released (deferred below)
 	args, err := s.inputs(seed, batch, mask)
 	if err != nil {
 		return nil, err
@@ -168,7 +181,7 @@ func (s *Searcher) ScoreMasked(seed uint64, batch *Batch, mask Mask) (*Scores, e
 		return s.ablate(seed, args, mask, start)
 	}
 	outs, err := s.exec.Exec(args...)
-	defer release(args, outs)
+	defer release(nil, outs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.crit.Name, err)
 	}
@@ -213,7 +226,6 @@ func (s *Scores) Validate() error {
 // ablate scores every alpha entry that mask keeps by R(args) minus R with
 // that entry set to 0 (Criterion.Ablate); dropped entries score 0.
 func (s *Searcher) ablate(seed uint64, args []any, mask Mask, start time.Time) (*Scores, error) {
-	defer release(args, nil)
 	base, err := s.objective(args)
 	if err != nil {
 		return nil, err
@@ -268,13 +280,15 @@ func (s *Searcher) objective(args []any) (float64, error) {
 	return s.crit.score(outs[0])
 }
 
+// inputs fills the Searcher's argument tensors for a pass; they stay valid
+// until the next pass or Close.
 func (s *Searcher) inputs(seed uint64, batch *Batch, mask Mask) ([]any, error) {
-	return graphInputs(s.specs, s.crit, nn.InitOptions{Seed: seed, AlphaStd: s.opts.AlphaStd}, s.opts.InputSize, batch, mask)
+	return s.args.fill(s.specs, s.crit, nn.InitOptions{Seed: seed, AlphaStd: s.opts.AlphaStd}, s.opts.InputSize, batch, mask)
 }
 
 // release frees a pass's input and output tensors once their values are
-// copied out, rather than whenever the garbage collector gets to them: the
-// inputs hold every weight of the network, drawn anew per seed.
+// copied out, rather than whenever the garbage collector gets to them (a
+// Searcher's inputs are its argTensors, kept for the next pass).
 func release(args []any, outs []*tensors.Tensor) {
 	for _, a := range args {
 		if t, ok := a.(*tensors.Tensor); ok {

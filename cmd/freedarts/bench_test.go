@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 	"github.com/freedarts/freedarts-gonb/freedarts/bench"
 )
 
@@ -63,7 +64,7 @@ func TestBenchRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"backend go:ops_sequential", "matmul peak (128x128)", "nb201-synflow", "ghost", `note: ghost skipped: space "no-such-space" is not registered`} {
+	for _, want := range []string{"backend " + backend.Default, "matmul peak (128x128)", "nb201-synflow", "ghost", `note: ghost skipped: space "no-such-space" is not registered`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -81,7 +81,7 @@ func runCorrelate(args []string, out io.Writer) error {
 	outFile := fs.String("out", "", "CSV of per-cell scores (index, arch, one column per proxy); an existing file is resumed")
 	batchSize := fs.Int("batch", 64, "images in the data batch")
 	convBias := fs.Bool("conv-bias", false, "give the cell convolutions a bias, as zero-cost-nas's NB201 model does (batch norm cancels it; Fisher and the BN-free SynFlow see it, and Fisher's published correlation needs it)")
-	workers := fs.Int("workers", 1, "cells scored at once (each on its own backend instance; the go backend runs one op at a time)")
+	workers := fs.Int("workers", 1, "cells scored at once (each on its own backend instance; the go backend already runs independent ops of one cell on all cores)")
 	ensembles := fs.String("ensembles", "", "proxy sets to combine, e.g. synflow+jacob_cov+naswot,snip+synflow: rank-average and majority-vote rows")
 	backendName := backendFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")

@@ -50,8 +50,8 @@ func searchJSON(t *testing.T, args ...string) searchReport {
 func TestSynFlowQuality(t *testing.T) {
 	needFile(t, testBench)
 	rep := searchJSON(t, "-proxy", "synflow", "-seeds", "0-4", "-bench", testBench, "-backend", "go")
-	if len(rep.Runs) != 5 || rep.Space != "nb201" || rep.Proxy != "synflow" || rep.Backend != "go:ops_sequential" ||
-		rep.Compute != backend.Compute("go:ops_sequential") {
+	if len(rep.Runs) != 5 || rep.Space != "nb201" || rep.Proxy != "synflow" || rep.Backend != backend.Default ||
+		rep.Compute != backend.Compute(backend.Default) {
 		t.Fatalf("report header or runs wrong: %+v", rep)
 	}
 	sum := 0.0
@@ -76,7 +76,7 @@ func TestSearchTableAndNoBench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"space nb201, proxy synflow, backend " + backend.Compute("go:ops_sequential") + ", alpha std", "seed", "mean"} {
+	for _, want := range []string{"space nb201, proxy synflow, backend " + backend.Compute(backend.Default) + ", alpha std", "seed", "mean"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

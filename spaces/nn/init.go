@@ -18,36 +18,39 @@ type InitOptions struct {
 	AlphaStd float64
 }
 
-// InitValues draws every parameter on the host. Each parameter has its own
-// PCG stream keyed by the seed and a hash of its name, so a value depends only
-// on (seed, name, shape): adding a layer does not reshuffle the others, and
-// every backend sees the same numbers.
+// InitValues draws every parameter on the host (see Draw).
 func InitValues(specs []ParamSpec, opts InitOptions) [][]float64 {
 	out := make([][]float64, len(specs))
 	for i, p := range specs {
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(p.Name))
-		rng := rand.New(rand.NewPCG(opts.Seed, h.Sum64()))
-		v := make([]float64, p.Size())
-		switch p.Kind {
-		case Weight, Bias:
-			bound := 1 / math.Sqrt(float64(max(p.FanIn, 1)))
-			for j := range v {
-				v[j] = (2*rng.Float64() - 1) * bound
-			}
-		case BNScale:
-			for j := range v {
-				v[j] = 1
-			}
-		case BNShift:
-		case Alpha:
-			for j := range v {
-				v[j] = opts.AlphaStd * rng.NormFloat64()
-			}
-		}
-		out[i] = v
+		out[i] = make([]float64, p.Size())
+		Draw(out[i], p, opts)
 	}
 	return out
+}
+
+// Draw writes the initial values of parameter p into dst (p.Size() values,
+// converted to T). Each parameter has its own PCG stream keyed by the seed
+// and a hash of its name, so a value depends only on (seed, name, shape):
+// adding a layer does not reshuffle the others, and every backend sees the
+// same numbers. Filling a tensor's own buffer with it, pass after pass,
+// allocates nothing.
+func Draw[T float32 | float64](dst []T, p ParamSpec, opts InitOptions) {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(p.Name))
+	rng := rand.New(rand.NewPCG(opts.Seed, h.Sum64()))
+	bound := 1 / math.Sqrt(float64(max(p.FanIn, 1)))
+	for j := range dst {
+		v := 0.0
+		switch p.Kind {
+		case Weight, Bias:
+			v = (2*rng.Float64() - 1) * bound
+		case BNScale:
+			v = 1
+		case Alpha:
+			v = opts.AlphaStd * rng.NormFloat64()
+		}
+		dst[j] = T(v)
+	}
 }
 
 // ToTensor converts values of the given shape to a tensor of dtype (Float32
