@@ -16,23 +16,8 @@ import (
 // it does not mention are kept whole; a nil Mask keeps everything.
 type Mask map[string][]bool
 
-// graphInputs are the arguments of a scoring graph: every parameter drawn
-// from init (|theta| for AbsParams criteria; alpha entries that mask drops
-// are exactly 0), then the input: one all-ones image of size² for data-free
-// criteria, else the batch and its labels. They are new host tensors, which
-// the caller finalizes; a graph run pass after pass uses an argTensors.
-func graphInputs(specs []nn.ParamSpec, crit Criterion, init nn.InitOptions, size int, batch *Batch, mask Mask) ([]any, error) {
-	var a argTensors
-	args, err := a.fill(specs, crit, init, size, batch, mask)
-	if err != nil {
-		a.release()
-		return nil, err
-	}
-	return args, nil
-}
-
-// argTensors are the arguments of one scoring graph (see graphInputs), kept
-// from pass to pass and refilled in place. A pass then allocates no tensor
+// argTensors are the arguments of one scoring graph (see fill), kept from
+// pass to pass and refilled in place. A pass then allocates no tensor
 // for its inputs: where the backend shares buffers with the host (the Go
 // backend), each parameter is one buffer that the graph reads directly,
 // instead of a host tensor, its on-device copy and the float64 draws,
@@ -44,9 +29,12 @@ type argTensors struct {
 	ts      []*tensors.Tensor
 }
 
-// fill draws the arguments of a pass into the tensors (see graphInputs) and
-// returns them as graph.Exec arguments. A tensor whose shape changes (a
-// batch of another size) is replaced.
+// fill draws the arguments of a pass into the tensors and returns them as
+// graph.Exec arguments: every parameter drawn from init (|theta| for
+// AbsParams criteria; alpha entries that mask drops are exactly 0), then the
+// input: one all-ones image of size² for data-free criteria, else the batch
+// and its labels. A tensor whose shape changes (a batch of another size) is
+// replaced.
 func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOptions, size int, batch *Batch, mask Mask) ([]any, error) {
 	if crit.DType != dtypes.Float32 && crit.DType != dtypes.Float64 {
 		return nil, fmt.Errorf("proxy %s: unsupported dtype %s (want Float32 or Float64)", crit.Name, crit.DType)

@@ -16,6 +16,18 @@ import (
 	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
 )
 
+// graphInputs are the arguments of a scoring graph as new host tensors
+// (argTensors.fill), which the caller finalizes.
+func graphInputs(specs []nn.ParamSpec, crit Criterion, init nn.InitOptions, size int, batch *Batch, mask Mask) ([]any, error) {
+	var a argTensors
+	args, err := a.fill(specs, crit, init, size, batch, mask)
+	if err != nil {
+		a.release()
+		return nil, err
+	}
+	return args, nil
+}
+
 // initValuesArgs are the parameter arguments as nn.InitValues draws them,
 // with graphInputs' |theta| and mask, through nn.ToTensor: what the drawing
 // in place must reproduce bit for bit.
@@ -99,7 +111,9 @@ func TestDrawParamIsInitValues(t *testing.T) {
 							}
 						}
 					}
-					release(args, nil)
+					for _, a := range args {
+						_ = tensorOf(a).FinalizeAll()
+					}
 				}
 			}
 		}

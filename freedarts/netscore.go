@@ -161,7 +161,7 @@ func (s *NetScorer) scoreGroup(net Supernet, g passGroup, seed uint64, batch *Ba
 		return nil, err
 	}
 	outs, err := exec.Exec(args...)
-	defer release(nil, outs)
+	defer release(outs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", first.Name, err)
 	}

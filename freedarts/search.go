@@ -181,7 +181,7 @@ func (s *Searcher) ScoreMasked(seed uint64, batch *Batch, mask Mask) (*Scores, e
 		return s.ablate(seed, args, mask, start)
 	}
 	outs, err := s.exec.Exec(args...)
-	defer release(nil, outs)
+	defer release(outs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.crit.Name, err)
 	}
@@ -273,7 +273,7 @@ func (s *Searcher) ablate(seed uint64, args []any, mask Mask, start time.Time) (
 // supernet.
 func (s *Searcher) objective(args []any) (float64, error) {
 	outs, err := s.exec.Exec(args...)
-	defer release(nil, outs)
+	defer release(outs)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", s.crit.Name, err)
 	}
@@ -286,15 +286,10 @@ func (s *Searcher) inputs(seed uint64, batch *Batch, mask Mask) ([]any, error) {
 	return s.args.fill(s.specs, s.crit, nn.InitOptions{Seed: seed, AlphaStd: s.opts.AlphaStd}, s.opts.InputSize, batch, mask)
 }
 
-// release frees a pass's input and output tensors once their values are
-// copied out, rather than whenever the garbage collector gets to them (a
-// Searcher's inputs are its argTensors, kept for the next pass).
-func release(args []any, outs []*tensors.Tensor) {
-	for _, a := range args {
-		if t, ok := a.(*tensors.Tensor); ok {
-			_ = t.FinalizeAll()
-		}
-	}
+// release frees a pass's output tensors once their values are copied out,
+// rather than whenever the garbage collector gets to them (a Searcher's
+// inputs are its argTensors, kept for the next pass).
+func release(outs []*tensors.Tensor) {
 	for _, t := range outs {
 		_ = t.FinalizeAll()
 	}

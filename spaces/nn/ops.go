@@ -225,9 +225,9 @@ func (n *Net) BatchNorm(name string, x *Node) *Node {
 	// GraSP scores move by up to a few percent with it, see
 	// docs/benchmarks.md); the normalisation and its gradient use the fast
 	// forms of fastpath.go.
-	mean := Reshape(ReduceMean(x, 0, 1, 2), 1, 1, 1, c)
+	mean := channelMean(x)
 	centred := Sub(x, mean)
-	variance := Reshape(ReduceMean(Square(centred), 0, 1, 2), 1, 1, 1, c)
+	variance := channelMean(Square(centred))
 	std := Sqrt(AddScalar(variance, BNEpsilon))
 	y := Div(centred, std)
 	batchNormVJP(centred, std, y) // see fastpath.go
