@@ -8,6 +8,23 @@ import (
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 )
 
+// Batch is one labelled batch of NHWC images, already normalised.
+type Batch struct {
+	Images  []float32 // N*H*W*3 values
+	Labels  []int32   // N class indices
+	N, H, W int
+}
+
+// Batches returns the labelled batch of a seed.
+type Batches func(seed uint64) (*Batch, error)
+
+// Sample is the Batches of n images of d drawn with SampleBatch: a search
+// with it is reproducible from the seed, and the command line, the
+// notebooks and the benchmarks see the same batches.
+func Sample(d *cifar10.Dataset, n int) Batches {
+	return func(seed uint64) (*Batch, error) { return SampleBatch(d, n, seed) }
+}
+
 // SampleBatch draws n images of d without replacement, in file order, with
 // a PCG generator seeded by seed: a search is reproducible from its seed
 // alone, and the CLI, the notebooks and the benchmarks see the same batch.

@@ -85,9 +85,9 @@ type Pass struct {
 	lossGrads, actGrads []*Node
 }
 
-// NewPass runs forward on the bound network n, recording the activations of
+// newPass runs forward on the bound network n, recording the activations of
 // the given kinds. labels are class indices (nil for data-free criteria).
-func NewPass(n *nn.Net, forward func(n *nn.Net, x *Node) *Node, kinds nn.ActKind, x, labels *Node, targets []*Node, specs []nn.ParamSpec) *Pass {
+func newPass(n *nn.Net, forward func(n *nn.Net, x *Node) *Node, kinds nn.ActKind, x, labels *Node, targets []*Node, specs []nn.ParamSpec) *Pass {
 	obs := &nn.Observer{Kinds: kinds}
 	n.Observe(obs)
 	p := &Pass{Input: x, Targets: targets, Specs: specs}
@@ -132,7 +132,7 @@ func (p *Pass) ActsOf(kinds nn.ActKind) []nn.Activation {
 // path; float32 under- or overflows for plausible alpha scales (the reference
 // notebook's run produced NaN gradients and an all-none cell). float64 keeps
 // R and its gradient finite and non-zero for alpha scales from 1e-3 to 10
-// (tested); Searcher.Score still rejects non-finite or all-zero scores.
+// (tested); every pass still rejects non-finite or all-zero scores.
 //
 // The data criteria run in float32 with batch-statistics BN, as
 // zero-cost-nas does; their network-level definitions follow its code

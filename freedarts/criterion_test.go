@@ -24,6 +24,16 @@ func tinyNB201(t *testing.T) *nb201.Supernet {
 	return net
 }
 
+// tinySpace is NB201 with one cell per stage, 4 channels and 8x8 inputs.
+func tinySpace(t *testing.T) *nb201.Space {
+	t.Helper()
+	space, err := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return space
+}
+
 func randomBatch(n, size int, seed uint64) *Batch {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	b := &Batch{N: n, H: size, W: size}
@@ -63,10 +73,10 @@ func objective(c Criterion, net Supernet, specs []nn.ParamSpec) nntest.Func {
 // fdSetup returns a searcher for crit on the tiny supernet, the inputs its
 // graph sees for seed 3 and a batch of batchSize (as float64), and the index
 // of alpha among them.
-func fdSetup(t *testing.T, crit Criterion, alphaStd float64, batchSize int) (*Searcher, []nntest.Input, int, *Batch) {
+func fdSetup(t *testing.T, crit Criterion, alphaStd float64, batchSize int) (*scorer, []nntest.Input, int, *Batch) {
 	t.Helper()
 	net := tinyNB201(t)
-	s, err := NewSearcher(nntest.Backend(t), net, crit, Options{InputSize: 8, AlphaStd: alphaStd})
+	s, err := newScorer(nntest.Backend(t), net, crit, 8, alphaStd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +87,14 @@ func fdSetup(t *testing.T, crit Criterion, alphaStd float64, batchSize int) (*Se
 		t.Fatal(err)
 	}
 	var inputs []nntest.Input
-	for i, a := range args[:len(s.specs)+1] {
+	for i, a := range args[:len(s.graph.specs)+1] {
 		v, err := nn.FromTensor(tensorOf(a))
 		if err != nil {
 			t.Fatal(err)
 		}
 		shape := tensorOf(a).Shape().Dimensions
-		if i < len(s.specs) {
-			shape = s.specs[i].Shape
+		if i < len(s.graph.specs) {
+			shape = s.graph.specs[i].Shape
 		}
 		inputs = append(inputs, nntest.Input{Values: v, Shape: shape})
 	}
@@ -95,7 +105,7 @@ func fdSetup(t *testing.T, crit Criterion, alphaStd float64, batchSize int) (*Se
 		}
 		inputs = append(inputs, nntest.Input{Values: oneHot, Shape: []int{batch.N, 10}})
 	}
-	return s, inputs, s.alphaIdx[0], batch
+	return s, inputs, s.graph.targets[0], batch
 }
 
 // TestSaliencyMatchesFiniteDifferences checks, for every first-order
@@ -113,12 +123,12 @@ func TestSaliencyMatchesFiniteDifferences(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			crit := float64Criterion(t, name)
 			s, inputs, ai, batch := fdSetup(t, crit, 0.5, 4)
-			scores, err := s.Score(3, batch)
+			scores, err := s.score(3, batch, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			b := nntest.Backend(t)
-			f := objective(crit, s.net, s.specs)
+			f := objective(crit, s.graph.net, s.graph.specs)
 			numeric, err := nntest.NumericGradient(b, f, inputs, ai, tc.h, 30, rand.New(rand.NewPCG(1, 1)))
 			if err != nil {
 				t.Fatal(err)
@@ -149,12 +159,12 @@ func TestSaliencyMatchesFiniteDifferences(t *testing.T) {
 func TestGraSPHessianVectorProduct(t *testing.T) {
 	crit := float64Criterion(t, "grasp")
 	s, inputs, ai, batch := fdSetup(t, crit, 0.5, 4)
-	scores, err := s.Score(3, batch)
+	scores, err := s.score(3, batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := nntest.Backend(t)
-	f := objective(crit, s.net, s.specs)
+	f := objective(crit, s.graph.net, s.graph.specs)
 	_, grads, err := nntest.Eval(b, f, inputs, true)
 	if err != nil {
 		t.Fatal(err)
@@ -207,12 +217,12 @@ func TestAlphaGradNormAndFisher(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			crit := float64Criterion(t, tc.name)
 			s, inputs, ai, batch := fdSetup(t, crit, 0.5, 1)
-			scores, err := s.Score(3, batch)
+			scores, err := s.score(3, batch, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			b := nntest.Backend(t)
-			numeric, err := nntest.NumericGradient(b, objective(crit, s.net, s.specs), inputs, ai, 1e-8, 30, rand.New(rand.NewPCG(2, 2)))
+			numeric, err := nntest.NumericGradient(b, objective(crit, s.graph.net, s.graph.specs), inputs, ai, 1e-8, 30, rand.New(rand.NewPCG(2, 2)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,11 +251,11 @@ func TestFisherSumsPerSampleGradients(t *testing.T) {
 	s, _, _, batch := fdSetup(t, crit, 0.5, 1)
 	two := &Batch{N: 2, H: batch.H, W: batch.W, Images: append(append([]float32(nil), batch.Images...), batch.Images...),
 		Labels: []int32{batch.Labels[0], batch.Labels[0]}}
-	one, err := s.Score(3, batch)
+	one, err := s.score(3, batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dup, err := s.Score(3, two)
+	dup, err := s.score(3, two, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +298,7 @@ func TestLookupCriterion(t *testing.T) {
 	}
 	for _, name := range []string{"params", "flops"} {
 		c, _ := LookupCriterion(name)
-		_, err := NewSearcher(nntest.Backend(t), tinyNB201(t), c, Options{InputSize: 8, AlphaStd: 1e-3})
+		_, err := newScorer(nntest.Backend(t), tinyNB201(t), c, 8, 1e-3)
 		if err == nil || !strings.Contains(err.Error(), "proxy "+name+" is not defined on alpha") {
 			t.Errorf("%s on alpha: %v", name, err)
 		}
@@ -304,18 +314,18 @@ func TestAblation(t *testing.T) {
 		Network: func(p *Pass) *Node { return ReduceAllSum(Square(p.Targets[0])) },
 		Finish:  func(stat []float64) (float64, error) { return 2 * stat[0], nil },
 	}
-	s, err := NewSearcher(nntest.Backend(t), tinyNB201(t), c, Options{InputSize: 8, AlphaStd: 0.5})
+	s, err := newScorer(nntest.Backend(t), tinyNB201(t), c, 8, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	alpha := nn.InitValues(s.Specs(), nn.InitOptions{Seed: 3, AlphaStd: 0.5})[s.alphaIdx[0]]
+	alpha := nn.InitValues(s.graph.specs, nn.InitOptions{Seed: 3, AlphaStd: 0.5})[s.graph.targets[0]]
 	keep := make([]bool, len(alpha))
 	for k := range keep {
 		keep[k] = k%4 != 1
 	}
 	for _, mask := range []Mask{nil, {"alpha": keep}} {
-		sc, err := s.ScoreMasked(3, nil, mask)
+		sc, err := s.score(3, nil, mask)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,12 +350,12 @@ func TestNASWOTAndJacobCovOnAlpha(t *testing.T) {
 	b := nntest.Backend(t)
 	for _, name := range []string{"naswot", "jacob_cov"} {
 		c, _ := LookupCriterion(name)
-		s, err := NewSearcher(b, tinyNB201(t), c, Options{InputSize: 8, AlphaStd: 1e-3})
+		s, err := newScorer(b, tinyNB201(t), c, 8, 1e-3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		sc, err := s.Score(1, randomBatch(8, 8, 1))
+		sc, err := s.score(1, randomBatch(8, 8, 1), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -120,7 +120,7 @@ func TestDrawParamIsInitValues(t *testing.T) {
 	}
 }
 
-// TestArgTensorsRefillInPlace: a Searcher's passes reuse its argument
+// TestArgTensorsRefillInPlace: a scorer's passes reuse its argument
 // tensors, refilled with the new seed's values, and drawing them allocates
 // next to nothing: before, every pass allocated the network's weights
 // three times over (float64 draws, a host tensor, its device buffer), the
@@ -131,7 +131,7 @@ func TestArgTensorsRefillInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	crit, _ := LookupCriterion("synflow")
-	s, err := NewSearcher(nntest.Backend(t), net, crit, Options{InputSize: 32, AlphaStd: 1e-3})
+	s, err := newScorer(nntest.Backend(t), net, crit, 32, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestArgTensorsRefillInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	paramBytes := 0
-	for _, a := range first[:len(s.specs)] {
+	for _, a := range first[:len(s.graph.specs)] {
 		paramBytes += int(tensorOf(a).ByteSize())
 	}
 	var before, after runtime.MemStats
@@ -160,40 +160,40 @@ func TestArgTensorsRefillInPlace(t *testing.T) {
 		}
 	}
 	perPass := float64(after.TotalAlloc-before.TotalAlloc) / passes
-	t.Logf("drawing %d parameters (%.1f MB) allocated %.3f MB per pass", len(s.specs), float64(paramBytes)/1e6, perPass/1e6)
+	t.Logf("drawing %d parameters (%.1f MB) allocated %.3f MB per pass", len(s.graph.specs), float64(paramBytes)/1e6, perPass/1e6)
 	if perPass > float64(paramBytes)/20 {
 		t.Errorf("drawing the inputs allocated %.0f bytes per pass, want under 5%% of the %d bytes of parameters", perPass, paramBytes)
 	}
-	want := initValuesArgs(t, s.specs, crit, nn.InitOptions{Seed: passes, AlphaStd: 1e-3}, nil)
-	for i := range s.specs {
+	want := initValuesArgs(t, s.graph.specs, crit, nn.InitOptions{Seed: passes, AlphaStd: 1e-3}, nil)
+	for i := range s.graph.specs {
 		got, err := nn.FromTensor(tensorOf(again[i]))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for j := range got {
 			if got[j] != want[i][j] {
-				t.Fatalf("refilled %s[%d] = %v, want %v", s.specs[i].Name, j, got[j], want[i][j])
+				t.Fatalf("refilled %s[%d] = %v, want %v", s.graph.specs[i].Name, j, got[j], want[i][j])
 			}
 		}
 	}
 }
 
-// TestSearcherArgsLifetime: a batch of another size replaces its tensors,
+// TestScorerArgsLifetime: a batch of another size replaces its tensors,
 // and Close finalizes every argument tensor.
-func TestSearcherArgsLifetime(t *testing.T) {
+func TestScorerArgsLifetime(t *testing.T) {
 	crit, _ := LookupCriterion("snip")
-	s, err := NewSearcher(nntest.Backend(t), tinyNB201(t), crit, Options{InputSize: 8, AlphaStd: 1e-3})
+	s, err := newScorer(nntest.Backend(t), tinyNB201(t), crit, 8, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Score(0, randomBatch(4, 8, 1)); err != nil {
+	if _, err := s.score(0, randomBatch(4, 8, 1), nil); err != nil {
 		t.Fatal(err)
 	}
 	old := append([]*tensors.Tensor(nil), s.args.ts...)
-	if _, err := s.Score(1, randomBatch(6, 8, 1)); err != nil {
+	if _, err := s.score(1, randomBatch(6, 8, 1), nil); err != nil {
 		t.Fatal(err)
 	}
-	n := len(s.specs)
+	n := len(s.graph.specs)
 	for i, tt := range s.args.ts {
 		if replaced := tt != old[i]; replaced != (i >= n) {
 			t.Errorf("argument %d replaced=%v after the batch grew from 4 to 6 images", i, replaced)
@@ -224,7 +224,7 @@ func TestMultiSeedHeapFlat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewSearcher(nntest.Backend(t), net, crit, Options{InputSize: 16, AlphaStd: 1e-3})
+	s, err := newScorer(nntest.Backend(t), net, crit, 16, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestMultiSeedHeapFlat(t *testing.T) {
 	var live []uint64
 	for seed := range uint64(12) {
 		first := heapBaseline.Load() == 0 // the process's first pass sets the baseline
-		if _, err := s.Score(seed, nil); err != nil {
+		if _, err := s.score(seed, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		metrics.Read(sample[:1])

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 )
 
-// Memory across passes. A Searcher reuses its argument tensors (argTensors),
+// Memory across passes. A scorer reuses its argument tensors (argTensors),
 // yet a pass still leaves garbage: the Go backend allocates some buffers and
 // per-op bookkeeping anew each run and drops the output buffers it hands
 // over. Most of the live heap is the compiled graph and the backend's pool

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
@@ -113,35 +112,19 @@ func (s *NetScorer) scoreGroup(net Supernet, g passGroup, seed uint64, batch *Ba
 	first := s.crits[g.crits[0]]
 	// Concrete networks are the trained ones: affine BN, as the benchmark.
 	opts := nn.Options{DType: g.key.dtype, BN: g.key.bn, Affine: true}
-	obs := &nn.Observer{Kinds: g.observe}
-	specs, err := nn.Trace(s.backend, opts, func(n *nn.Net) {
-		n.Observe(obs)
-		net.Forward(n, Zeros(n.Graph(), shapes.Make(g.key.dtype, 1, s.inputSize, s.inputSize, 3)))
-	})
-	if err != nil {
-		return nil, err
-	}
 	out := make([]float64, len(g.crits))
 	if g.static {
+		obs := &nn.Observer{Kinds: g.observe}
+		specs, err := traceParams(s.backend, net, opts, s.inputSize, obs)
+		if err != nil {
+			return nil, err
+		}
 		for k, i := range g.crits {
 			out[k] = s.crits[i].Static(specs, obs.Acts)
 		}
 		return out, nil
 	}
-	weights := nn.FindParams(specs, nn.Weight)
-	numParams := len(specs)
-	exec, err := NewExec(s.backend, func(in []*Node) []*Node {
-		n := nn.Bind(in[0].Graph(), opts, specs, in[:numParams])
-		var labels *Node
-		if g.key.data {
-			labels = in[numParams+1]
-		}
-		targets := make([]*Node, len(weights))
-		targetSpecs := make([]nn.ParamSpec, len(weights))
-		for i, j := range weights {
-			targets[i], targetSpecs[i] = in[j], specs[j]
-		}
-		p := NewPass(n, net.Forward, g.observe, in[numParams], labels, targets, targetSpecs)
+	sg, err := newScoringGraph(s.backend, net, opts, s.inputSize, nn.Weight, g.observe, g.key.data, func(p *Pass) []*Node {
 		outs := make([]*Node, len(g.crits))
 		for k, i := range g.crits {
 			outs[k] = s.crits[i].Network(p)
@@ -151,12 +134,16 @@ func (s *NetScorer) scoreGroup(net Supernet, g passGroup, seed uint64, batch *Ba
 	if err != nil {
 		return nil, err
 	}
+	exec, err := sg.compile(s.backend)
+	if err != nil {
+		return nil, err
+	}
 	defer exec.Finalize()
 	// Tensors on the backend: with shared buffers (the Go backend) the
 	// graph reads the draws where they are written, without a host copy.
 	in := argTensors{backend: s.backend}
 	defer in.release()
-	args, err := in.fill(specs, first, nn.InitOptions{Seed: seed}, s.inputSize, batch, nil)
+	args, err := in.fill(sg.specs, first, nn.InitOptions{Seed: seed}, s.inputSize, batch, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,12 @@
 package freedarts
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
-	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
 )
 
 func TestPruneRows(t *testing.T) {
@@ -36,43 +36,35 @@ func TestPruneRows(t *testing.T) {
 	}
 }
 
-// TestMultiSearchPrunes runs iterative SynFlow pruning on the tiny supernet:
+// TestSearchPrunes runs iterative SynFlow pruning on the tiny supernet:
 // every edge ends with one surviving op, which is what is selected, and the
 // plan shows in the proxy name. An ensemble of one criterion with itself is
 // that criterion.
-func TestMultiSearchPrunes(t *testing.T) {
-	space, err := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := nntest.Backend(t)
-	crits, _ := LookupCriteria("synflow")
-	oneShot, err := NewMultiSearch(b, "go", space, crits, 0, SearchPlan{})
+func TestSearchPrunes(t *testing.T) {
+	space := tinySpace(t)
+	oneShot, err := New(space, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer oneShot.Close()
-	pruned, err := NewMultiSearch(b, "go", space, crits, 0, SearchPlan{PruneStep: 1})
+	pruned, err := New(space, Options{Prune: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pruned.Close()
 	for seed := range uint64(3) {
-		one, err := oneShot.Run(seed, nil)
+		one, err := oneShot.Run(seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := pruned.Run(seed, nil)
+		res, err := pruned.Run(seed)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Proxy != "synflow+prune1" || one.Proxy != "synflow" {
 			t.Errorf("names %q and %q", res.Proxy, one.Proxy)
 		}
-		a, err := nb201.ParseArch(res.Arch)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := res.Arch.(nb201.Arch)
 		for e, row := range res.Scores[0].Values {
 			alive := 0
 			for op, v := range row {
@@ -93,64 +85,67 @@ func TestMultiSearchPrunes(t *testing.T) {
 	}
 }
 
-func TestMultiSearchEnsembleAndErrors(t *testing.T) {
-	space, _ := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
-	b := nntest.Backend(t)
-	single, _ := LookupCriteria("synflow")
-	both, _ := LookupCriteria("synflow,synflow-bn")
-	s, err := NewMultiSearch(b, "go", space, both, 0, SearchPlan{Ensemble: MajorityVote})
+func TestSearchEnsembleAndOptions(t *testing.T) {
+	space := tinySpace(t)
+	s, err := New(space, Options{Proxy: "synflow,synflow-bn", Ensemble: MajorityVote})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	res, err := s.Run(1, nil)
+	res, err := s.Run(1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Proxy != "vote(synflow,synflow-bn)" || s.NeedsData() {
 		t.Errorf("proxy %q, needs data %v", res.Proxy, s.NeedsData())
 	}
+	synflow, _ := LookupCriterion("synflow")
 	for _, tc := range []struct {
-		crits []Criterion
-		plan  SearchPlan
-		want  string
+		opts Options
+		want string
 	}{
-		{nil, SearchPlan{}, "no proxies"},
-		{single, SearchPlan{Ensemble: "mean"}, `unknown ensemble "mean"`},
-		{single, SearchPlan{PruneStep: -1}, "prune step -1"},
-		{single, SearchPlan{Draws: -2}, "draws -2"},
+		{Options{Proxy: "nope"}, `unknown proxy "nope"`},
+		{Options{Proxy: "synflow", Criteria: []Criterion{synflow}}, "both Proxy"},
+		{Options{Ensemble: "mean"}, `unknown ensemble "mean"`},
+		{Options{Prune: -1}, "prune -1"},
+		{Options{Draws: -2}, "draws -2"},
+		{Options{AlphaStd: -1}, "alpha std -1"},
+		{Options{AlphaStd: math.NaN()}, "alpha std NaN"},
+		{Options{AlphaStd: math.Inf(1)}, "alpha std +Inf"},
+		{Options{Proxy: "snip"}, "needs labelled images"},
 	} {
-		if _, err := NewMultiSearch(b, "go", space, tc.crits, 0, tc.plan); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%+v: %v, want %q", tc.plan, err, tc.want)
+		if _, err := New(space, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.opts, err, tc.want)
 		}
+	}
+	if _, err := New(nil, Options{}); err == nil {
+		t.Error("a nil space was accepted")
 	}
 }
 
-// TestMultiSearchDraws checks that Draws scores one search per DrawSeed and
+// TestSearchDraws checks that Draws scores one search per DrawSeed and
 // rank-averages the matrices, and that one draw is the plain search.
-func TestMultiSearchDraws(t *testing.T) {
-	space, _ := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
-	b := nntest.Backend(t)
-	crits, _ := LookupCriteria("synflow")
-	plain, err := NewSearch(b, "go", space, crits[0], 0)
+func TestSearchDraws(t *testing.T) {
+	space := tinySpace(t)
+	plain, err := New(space, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer plain.Close()
 	for _, draws := range []int{1, 3} {
-		m, err := NewMultiSearch(b, "go", space, crits, 0, SearchPlan{Draws: draws})
+		m, err := New(space, Options{Draws: draws})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer m.Close()
 		const seed = 4
-		res, err := m.Run(seed, nil)
+		res, err := m.Run(seed)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var mats [][][]float64
 		for d := range draws {
-			one, err := plain.Run(DrawSeed(seed, d), nil)
+			one, err := plain.Run(DrawSeed(seed, d))
 			if err != nil {
 				t.Fatal(err)
 			}

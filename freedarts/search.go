@@ -4,293 +4,330 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
-	"time"
+	"slices"
+	"strings"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
-	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
-// Supernet is what a search space supplies: a network whose mixed edges are
-// weighted by architecture parameters, declared as nn.Alpha parameters.
-type Supernet interface {
-	// Forward returns the logits [batch, classes] of x [batch, H, W, 3].
-	Forward(n *nn.Net, x *Node) *Node
-}
-
-// Batch is one labelled batch of NHWC images, already normalised.
-type Batch struct {
-	Images  []float32 // N*H*W*3 values
-	Labels  []int32   // N class indices
-	N, H, W int
-}
-
-// Options configure a Searcher.
+// Options configure a Search. The zero value searches with SynFlow, one
+// draw, in one shot, at the space's reference alpha scale, on the default
+// backend. A value out of range is an error, never a silent default.
 type Options struct {
-	// InputSize is the height and width of the input (SynFlow's all-ones
-	// image; a data batch must match it).
-	InputSize int
-	// AlphaStd scales the N(0,1) initialisation of alpha (reference: 1e-3).
+	// Proxy names the criteria: one ("synflow", the default when empty), or
+	// several joined by commas, combined by Ensemble.
+	Proxy string
+	// Criteria, when set, replace Proxy: criteria built in code (a
+	// variant is a copy of LookupCriterion's with a field changed). Setting
+	// both is an error.
+	Criteria []Criterion
+	// Ensemble combines several criteria, or several draws: RankAverage
+	// (the default when empty) or MajorityVote.
+	Ensemble string
+	// Prune > 0 selects iteratively: every round masks the Prune weakest
+	// surviving ops of every row (edge) to alpha = 0 exactly and rescores
+	// the smaller supernet, until one op per row is left. 0 selects in one
+	// shot, as the released FreeDARTS code does.
+	Prune int
+	// Draws > 1 scores every criterion that many times per seed, each with
+	// its own alpha and weights (DrawSeed), and combines all the matrices
+	// with Ensemble: the saliency carries the random |alpha| of each entry,
+	// so one draw is noisy. 0 means 1. The batch of data criteria is the
+	// seed's for every draw.
+	Draws int
+	// AlphaStd scales alpha's N(0,1) initialisation; 0 takes the space's
+	// reference (1e-3 on CIFAR-sized spaces).
 	AlphaStd float64
+	// Backend computes the scores; nil opens backend.Shared("").
+	Backend *backend.Backend
+	// Data draws the labelled batch of a seed for the data criteria (SNIP,
+	// GraSP, ...): for CIFAR-10, Sample(dataset, 64). Data-free criteria
+	// ignore it.
+	Data Batches
 }
 
-// ScoreMatrix is the score of every (row, op) of one architecture parameter.
-type ScoreMatrix struct {
-	Name   string      `json:"name"`
-	Values [][]float64 `json:"values"`
-}
-
-// Scores is the outcome of one scoring pass.
-type Scores struct {
-	Proxy    string        `json:"proxy"`
-	Seed     uint64        `json:"seed"`
-	Matrices []ScoreMatrix `json:"matrices"`
-	// Seconds is the wall time of the pass (graph execution and transfers;
-	// compilation is in Searcher.CompileSeconds).
-	Seconds float64 `json:"seconds"`
-}
-
-// ByName returns the score matrices keyed by alpha name.
-func (s *Scores) ByName() map[string][][]float64 {
-	m := make(map[string][][]float64, len(s.Matrices))
-	for _, sm := range s.Matrices {
-		m[sm.Name] = sm.Values
-	}
-	return m
-}
-
-// Matrix returns the named score matrix.
-func (s *Scores) Matrix(name string) ([][]float64, error) {
-	for _, m := range s.Matrices {
-		if m.Name == name {
-			return m.Values, nil
-		}
-	}
-	return nil, fmt.Errorf("scores of %s have no matrix %q", s.Proxy, name)
-}
-
-// Searcher scores one supernet with one criterion on one backend; the graph
-// is compiled on the first call and reused for every seed, and so are the
-// tensors of its arguments (see argTensors), so that a search of many seeds
-// needs about the memory of one. Passes of one Searcher run one at a time.
-type Searcher struct {
-	mu       sync.Mutex
-	args     argTensors
-	net      Supernet
-	crit     Criterion
+// Search scores a space's supernet with one or more criteria and selects an
+// architecture per seed. The graph of every criterion is compiled at the
+// first Run and reused for every later seed. Runs of one Search are
+// serialised.
+type Search struct {
+	space    Space
 	opts     Options
-	backend  compute.Backend
-	specs    []nn.ParamSpec
-	alphaIdx []int
-	exec     *Exec
-	// CompileSeconds is the time the first Score spent building and
-	// compiling the graph (not counted in its Seconds).
-	CompileSeconds float64
-	compiled       bool
+	crits    []Criterion
+	scorers  []*scorer
+	alphaStd float64
 }
 
-// NewSearcher traces the supernet and prepares the scoring graph.
-func NewSearcher(b compute.Backend, net Supernet, crit Criterion, opts Options) (*Searcher, error) {
-	if opts.InputSize < 1 {
-		return nil, fmt.Errorf("input size %d, want >= 1", opts.InputSize)
+// New prepares a search of space with opts.
+func New(space Space, opts Options) (*Search, error) {
+	if space == nil {
+		return nil, errors.New("search: no space")
 	}
-	if !(opts.AlphaStd > 0) || math.IsInf(opts.AlphaStd, 0) {
-		return nil, fmt.Errorf("alpha std %g, want a finite value > 0", opts.AlphaStd)
-	}
-	if err := crit.checkAlpha(); err != nil {
-		return nil, err
-	}
-	nopts := nn.Options{DType: crit.DType, BN: crit.BN}
-	specs, err := nn.Trace(b, nopts, func(n *nn.Net) {
-		net.Forward(n, Zeros(n.Graph(), shapes.Make(crit.DType, 1, opts.InputSize, opts.InputSize, 3)))
-	})
+	crits, err := opts.criteria()
 	if err != nil {
 		return nil, err
 	}
-	s := &Searcher{net: net, crit: crit, opts: opts, backend: b, specs: specs, alphaIdx: nn.FindParams(specs, nn.Alpha), args: argTensors{backend: b}}
-	if len(s.alphaIdx) == 0 {
-		return nil, errors.New("the supernet declares no architecture parameters")
+	if opts.Ensemble == "" {
+		opts.Ensemble = RankAverage
 	}
-	numParams := len(specs)
-	s.exec, err = NewExec(b, func(in []*Node) []*Node {
-		n := nn.Bind(in[0].Graph(), nopts, specs, in[:numParams])
-		var labels *Node
-		if crit.NeedsData {
-			labels = in[numParams+1]
+	switch {
+	case !slices.Contains(EnsembleNames(), opts.Ensemble):
+		return nil, fmt.Errorf("search: unknown ensemble %q (want one of %s)", opts.Ensemble, strings.Join(EnsembleNames(), ", "))
+	case opts.Prune < 0:
+		return nil, fmt.Errorf("search: prune %d, want >= 0 (0: one-shot selection)", opts.Prune)
+	case opts.Draws < 0:
+		return nil, fmt.Errorf("search: draws %d, want >= 1 (0 means 1)", opts.Draws)
+	case math.IsNaN(opts.AlphaStd) || math.IsInf(opts.AlphaStd, 0) || opts.AlphaStd < 0:
+		return nil, fmt.Errorf("search: alpha std %g, want a finite value > 0 (or 0 for the space's %g)", opts.AlphaStd, space.AlphaStd())
+	case NeedData(crits...) && opts.Data == nil:
+		return nil, fmt.Errorf("search: proxy %s needs labelled images: set Options.Data (e.g. freedarts.Sample(dataset, 64))", criteriaName(crits))
+	}
+	opts.Draws = max(opts.Draws, 1)
+	alphaStd := opts.AlphaStd
+	if alphaStd == 0 {
+		alphaStd = space.AlphaStd()
+	}
+	if opts.Backend == nil {
+		if opts.Backend, err = backend.Shared(""); err != nil {
+			return nil, err
 		}
-		targets := make([]*Node, len(s.alphaIdx))
-		targetSpecs := make([]nn.ParamSpec, len(s.alphaIdx))
-		for i, j := range s.alphaIdx {
-			targets[i], targetSpecs[i] = in[j], specs[j]
+	}
+	s := &Search{space: space, opts: opts, crits: crits, alphaStd: alphaStd}
+	for _, c := range crits {
+		sc, err := newScorer(opts.Backend.Backend, space, c, space.InputSize(), alphaStd)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("%s/%s: %w", space.Name(), c.Name, err)
 		}
-		if crit.Saliency == nil { // Ablate: the supernet's score R
-			return []*Node{crit.Network(NewPass(n, net.Forward, crit.NetworkObserve, in[numParams], labels, targets, targetSpecs))}
-		}
-		return crit.Saliency(NewPass(n, net.Forward, crit.SaliencyObserve, in[numParams], labels, targets, targetSpecs))
-	})
-	if err != nil {
-		return nil, err
+		s.scorers = append(s.scorers, sc)
 	}
 	return s, nil
 }
 
-// Specs are the parameters of the supernet, in graph-input order.
-func (s *Searcher) Specs() []nn.ParamSpec { return s.specs }
-
-// Close releases the compiled graph and the tensors of its arguments.
-func (s *Searcher) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.exec.Finalize()
-	s.args.release()
-}
-
-// Score initialises the supernet from seed and scores every alpha entry.
-// batch is required by data criteria and ignored otherwise.
-func (s *Searcher) Score(seed uint64, batch *Batch) (*Scores, error) {
-	return s.ScoreMasked(seed, batch, nil)
-}
-
-// ScoreMasked is Score with the alpha entries that mask drops set to
-// exactly 0, which removes their ops from the supernet (iterative pruning).
-func (s *Searcher) ScoreMasked(seed uint64, batch *Batch, mask Mask) (*Scores, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer collectGarbage() // after the outputs are released (deferred below)
-	args, err := s.inputs(seed, batch, mask)
+// Run is New, one Run and Close: one seed, one result.
+func Run(space Space, opts Options, seed uint64) (*Result, error) {
+	s, err := New(space, opts)
 	if err != nil {
 		return nil, err
 	}
-	if !s.compiled {
-		argShapes := make([]shapes.Shape, len(args))
-		for i, a := range args {
-			argShapes[i] = a.(*tensors.Tensor).Shape()
+	defer s.Close()
+	return s.Run(seed)
+}
+
+// criteria resolves Proxy and Criteria.
+func (o Options) criteria() ([]Criterion, error) {
+	switch {
+	case len(o.Criteria) > 0 && o.Proxy != "":
+		return nil, fmt.Errorf("search: both Proxy %q and Criteria are set, want one", o.Proxy)
+	case len(o.Criteria) > 0:
+		return o.Criteria, nil
+	case o.Proxy == "":
+		return LookupCriteria("synflow")
+	}
+	return LookupCriteria(o.Proxy)
+}
+
+func criteriaName(crits []Criterion) string {
+	names := make([]string, len(crits))
+	for i, c := range crits {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ",")
+}
+
+// Space is the space searched.
+func (s *Search) Space() Space { return s.space }
+
+// Backend is the backend the scores are computed on.
+func (s *Search) Backend() *backend.Backend { return s.opts.Backend }
+
+// AlphaStd is the scale alpha is drawn at.
+func (s *Search) AlphaStd() float64 { return s.alphaStd }
+
+// Criteria are the criteria, in the order of Options.
+func (s *Search) Criteria() []Criterion { return s.crits }
+
+// Params are the parameters of the first criterion's supernet, in graph
+// order (SynFlow's has no batch norm; the data criteria's has).
+func (s *Search) Params() []nn.ParamSpec { return s.scorers[0].graph.specs }
+
+// Name describes the criteria and plan, e.g. "synflow",
+// "rank(synflow,snip)", "rank(synflowx5)" or "synflow+prune1".
+func (s *Search) Name() string {
+	names := make([]string, len(s.crits))
+	for i, c := range s.crits {
+		names[i] = c.Name
+		if s.opts.Draws > 1 {
+			names[i] += fmt.Sprintf("x%d", s.opts.Draws)
 		}
-		start := time.Now()
-		if _, err := s.exec.Compile(argShapes...); err != nil {
-			return nil, fmt.Errorf("%s: compiling: %w", s.crit.Name, err)
+	}
+	name := names[0]
+	if len(names) > 1 || s.opts.Draws > 1 {
+		name = s.opts.Ensemble + "(" + strings.Join(names, ",") + ")"
+	}
+	if s.opts.Prune > 0 {
+		name += fmt.Sprintf("+prune%d", s.opts.Prune)
+	}
+	return name
+}
+
+// NeedsData says whether any criterion needs a labelled batch.
+func (s *Search) NeedsData() bool { return NeedData(s.crits...) }
+
+// CompileSeconds is the one-off compilation of every criterion's graph
+// (0 before the first Run).
+func (s *Search) CompileSeconds() float64 {
+	total := 0.0
+	for _, sc := range s.scorers {
+		total += sc.compileSeconds
+	}
+	return total
+}
+
+// Close releases the compiled graphs and their argument tensors.
+func (s *Search) Close() {
+	for _, sc := range s.scorers {
+		sc.Close()
+	}
+	s.scorers = nil
+}
+
+// Trace builds, without compiling, the scoring graph of the first
+// criterion for a batch of batchSize images (data-free criteria: one image)
+// and hands its pass and outputs to visit: what the benchmark counts FLOPs
+// on is what Run executes.
+func (s *Search) Trace(batchSize int, visit func(p *Pass, outputs []*Node)) error {
+	sc := s.scorers[0]
+	if !sc.crit.NeedsData {
+		batchSize = 1
+	}
+	return sc.graph.trace(s.opts.Backend.Backend, batchSize, visit)
+}
+
+// Run scores the supernet initialised from seed and selects an
+// architecture. The batch of data criteria comes from Options.Data.
+// Seconds in the result add up every scoring pass.
+func (s *Search) Run(seed uint64) (*Result, error) {
+	if s.scorers == nil {
+		return nil, errors.New("search: Run after Close")
+	}
+	var batch *Batch
+	if s.NeedsData() {
+		var err error
+		if batch, err = s.opts.Data(seed); err != nil {
+			return nil, fmt.Errorf("search: batch of seed %d: %w", seed, err)
 		}
-		s.CompileSeconds, s.compiled = time.Since(start).Seconds(), true
 	}
-	start := time.Now()
-	if s.crit.Saliency == nil {
-		return s.ablate(seed, args, mask, start)
-	}
-	outs, err := s.exec.Exec(args...)
-	defer release(outs)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.crit.Name, err)
-	}
-	res := &Scores{Proxy: s.crit.Name, Seed: seed}
-	for i, j := range s.alphaIdx {
-		spec := s.specs[j]
-		flat, err := nn.FromTensor(outs[i])
+	var mask Mask
+	seconds := 0.0
+	for {
+		combined, secs, err := s.score(seed, batch, mask)
 		if err != nil {
 			return nil, err
 		}
-		rows, cols := spec.Shape[0], spec.Shape[1]
-		m := ScoreMatrix{Name: spec.Name, Values: make([][]float64, rows)}
-		for r := range rows {
-			m.Values[r] = flat[r*cols : (r+1)*cols]
+		seconds += secs
+		if mask == nil {
+			mask = fullMask(combined)
 		}
-		res.Matrices = append(res.Matrices, m)
+		if s.opts.Prune == 0 || !pruneRows(combined, mask, s.opts.Prune) {
+			return s.result(seed, combined, seconds)
+		}
 	}
-	res.Seconds = time.Since(start).Seconds()
-	return res, res.Validate()
 }
 
-// Validate rejects scores that cannot rank anything: NaN or Inf anywhere,
-// or a matrix that is zero everywhere.
-func (s *Scores) Validate() error {
-	for _, m := range s.Matrices {
-		nonzero := false
-		for r, row := range m.Values {
-			for c, v := range row {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("%s seed %d: score %s[%d][%d] is %v", s.Proxy, s.Seed, m.Name, r, c, v)
-				}
-				nonzero = nonzero || v != 0
+// score runs every criterion (every draw of it) on the masked supernet and
+// combines their matrices; pruned entries score Pruned.
+func (s *Search) score(seed uint64, batch *Batch, mask Mask) ([]ScoreMatrix, float64, error) {
+	var per [][]ScoreMatrix
+	seconds := 0.0
+	for _, sc := range s.scorers {
+		for d := range s.opts.Draws {
+			ps, err := sc.score(DrawSeed(seed, d), batch, mask)
+			if err != nil {
+				return nil, 0, err
 			}
+			seconds += ps.Seconds
+			for _, mat := range ps.Matrices {
+				markPruned(mat.Values, mask[mat.Name])
+			}
+			per = append(per, ps.Matrices)
 		}
-		if !nonzero {
-			return fmt.Errorf("%s seed %d: every score of %s is zero (try another alpha scale)", s.Proxy, s.Seed, m.Name)
+	}
+	if len(per) == 1 {
+		return per[0], seconds, nil
+	}
+	out := make([]ScoreMatrix, len(per[0]))
+	for i := range out {
+		mats := make([][][]float64, len(per))
+		for p := range per {
+			mats[p] = per[p][i].Values
+		}
+		v, err := CombineMatrices(s.opts.Ensemble, mats)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", per[0][i].Name, err)
+		}
+		// Pruned ops stay below every surviving one for every criterion,
+		// so they stay at the bottom of the combined order too; mark them.
+		markPruned(v, mask[per[0][i].Name])
+		out[i] = ScoreMatrix{Name: per[0][i].Name, Values: v}
+	}
+	return out, seconds, nil
+}
+
+// result selects the architecture and labels the matrices with the space's
+// labels and the entries the architecture keeps.
+func (s *Search) result(seed uint64, mats []ScoreMatrix, seconds float64) (*Result, error) {
+	byName := make(map[string][][]float64, len(mats))
+	for _, m := range mats {
+		byName[m.Name] = m.Values
+	}
+	arch, err := s.space.Select(byName)
+	if err != nil {
+		return nil, err
+	}
+	if arch == nil {
+		return nil, fmt.Errorf("space %s selected no architecture", s.space.Name())
+	}
+	kept := arch.Kept()
+	for i := range mats {
+		m := &mats[i]
+		m.Rows, m.Cols = s.space.Labels(m.Name)
+		m.Kept = kept[m.Name]
+		if err := checkLabels(s.space.Name(), m); err != nil {
+			return nil, err
+		}
+	}
+	b := s.opts.Backend
+	return &Result{
+		Space: s.space.Name(), Proxy: s.Name(), Backend: b.Config, Compute: b.Compute(), AlphaStd: s.alphaStd,
+		Seed: seed, Arch: arch, Scores: mats, Seconds: seconds, CompileSeconds: s.CompileSeconds(),
+	}, nil
+}
+
+// checkLabels rejects labels or a Kept mask that do not fit the matrix
+// (a space of one's own whose Labels or Kept disagree with its alpha).
+func checkLabels(space string, m *ScoreMatrix) error {
+	cols := 0
+	if len(m.Values) > 0 {
+		cols = len(m.Values[0])
+	}
+	if len(m.Rows) != len(m.Values) || len(m.Cols) != cols {
+		return fmt.Errorf("space %s labels alpha %q %dx%d, its scores are %dx%d",
+			space, m.Name, len(m.Rows), len(m.Cols), len(m.Values), cols)
+	}
+	if m.Kept == nil {
+		return nil
+	}
+	if len(m.Kept) != len(m.Values) {
+		return fmt.Errorf("space %s: the architecture keeps %d rows of alpha %q, it has %d", space, len(m.Kept), m.Name, len(m.Values))
+	}
+	for r, row := range m.Kept {
+		if len(row) != len(m.Values[r]) {
+			return fmt.Errorf("space %s: the architecture's row %d of alpha %q has %d ops, the scores %d", space, r, m.Name, len(row), len(m.Values[r]))
 		}
 	}
 	return nil
-}
-
-// ablate scores every alpha entry that mask keeps by R(args) minus R with
-// that entry set to 0 (Criterion.Ablate); dropped entries score 0.
-func (s *Searcher) ablate(seed uint64, args []any, mask Mask, start time.Time) (*Scores, error) {
-	base, err := s.objective(args)
-	if err != nil {
-		return nil, err
-	}
-	res := &Scores{Proxy: s.crit.Name, Seed: seed}
-	for _, j := range s.alphaIdx {
-		spec := s.specs[j]
-		alpha, err := nn.FromTensor(args[j].(*tensors.Tensor))
-		if err != nil {
-			return nil, err
-		}
-		keep := mask[spec.Name]
-		rows, cols := spec.Shape[0], spec.Shape[1]
-		m := ScoreMatrix{Name: spec.Name, Values: make([][]float64, rows)}
-		for r := range rows {
-			m.Values[r] = make([]float64, cols)
-			for c := range cols {
-				k := r*cols + c
-				if keep != nil && !keep[k] {
-					continue
-				}
-				ablated := append([]float64(nil), alpha...)
-				ablated[k] = 0
-				t, err := nn.ToTensor(ablated, s.crit.DType, spec.Shape...)
-				if err != nil {
-					return nil, err
-				}
-				one := append([]any(nil), args...)
-				one[j] = t
-				without, err := s.objective(one)
-				_ = t.FinalizeAll()
-				if err != nil {
-					return nil, err
-				}
-				m.Values[r][c] = base - without
-			}
-		}
-		res.Matrices = append(res.Matrices, m)
-	}
-	res.Seconds = time.Since(start).Seconds()
-	return res, res.Validate()
-}
-
-// objective runs the graph of an Ablate criterion: its score R of the
-// supernet.
-func (s *Searcher) objective(args []any) (float64, error) {
-	outs, err := s.exec.Exec(args...)
-	defer release(outs)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", s.crit.Name, err)
-	}
-	return s.crit.score(outs[0])
-}
-
-// inputs fills the Searcher's argument tensors for a pass; they stay valid
-// until the next pass or Close.
-func (s *Searcher) inputs(seed uint64, batch *Batch, mask Mask) ([]any, error) {
-	return s.args.fill(s.specs, s.crit, nn.InitOptions{Seed: seed, AlphaStd: s.opts.AlphaStd}, s.opts.InputSize, batch, mask)
-}
-
-// release frees a pass's output tensors once their values are copied out,
-// rather than whenever the garbage collector gets to them (a Searcher's
-// inputs are its argTensors, kept for the next pass).
-func release(outs []*tensors.Tensor) {
-	for _, t := range outs {
-		_ = t.FinalizeAll()
-	}
 }

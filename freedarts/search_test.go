@@ -1,6 +1,7 @@
 package freedarts
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"strings"
@@ -17,20 +18,20 @@ func tensorOf(a any) *tensors.Tensor { return a.(*tensors.Tensor) }
 func TestScoresDeterministic(t *testing.T) {
 	for _, name := range []string{"synflow", "snip"} {
 		crit, _ := LookupCriterion(name)
-		s, err := NewSearcher(nntest.Backend(t), tinyNB201(t), crit, Options{InputSize: 8, AlphaStd: 1e-3})
+		s, err := newScorer(nntest.Backend(t), tinyNB201(t), crit, 8, 1e-3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		batch := randomBatch(8, 8, 2)
-		a, err := s.Score(5, batch)
+		a, err := s.score(5, batch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.Score(5, batch)
+		b, err := s.score(5, batch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := s.Score(6, batch)
+		c, err := s.score(6, batch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,13 +56,13 @@ func TestSynFlowFiniteAtAnyAlphaScale(t *testing.T) {
 	}
 	for _, name := range []string{"synflow", "synflow-bn"} {
 		crit, _ := LookupCriterion(name)
-		s, err := NewSearcher(nntest.Backend(t), net, crit, Options{InputSize: 32, AlphaStd: 1})
+		s, err := newScorer(nntest.Backend(t), net, crit, 32, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, std := range []float64{1e-3, 1, 10} {
-			s.opts.AlphaStd = std
-			sc, err := s.Score(0, nil)
+			s.alphaStd = std
+			sc, err := s.score(0, nil, nil)
 			if err != nil {
 				t.Errorf("%s, alpha std %g: %v", name, std, err)
 				continue
@@ -87,34 +88,101 @@ func TestValidateRejects(t *testing.T) {
 		{[][]float64{{0, math.Inf(1)}}, "+Inf"},
 		{[][]float64{{0, 0}, {0, 0}}, "every score"},
 	} {
-		s := &Scores{Proxy: "p", Matrices: []ScoreMatrix{{Name: "alpha", Values: tc.values}}}
-		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+		s := &passScores{Proxy: "p", Matrices: []ScoreMatrix{{Name: "alpha", Values: tc.values}}}
+		if err := s.validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Validate(%v) = %v, want an error mentioning %q", tc.values, err, tc.want)
 		}
 	}
 }
 
-func TestSearcherInputErrors(t *testing.T) {
+func TestScorerInputErrors(t *testing.T) {
 	crit, _ := LookupCriterion("snip")
-	s, err := NewSearcher(nntest.Backend(t), tinyNB201(t), crit, Options{InputSize: 8, AlphaStd: 1e-3})
+	s, err := newScorer(nntest.Backend(t), tinyNB201(t), crit, 8, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.Score(0, nil); err == nil || !strings.Contains(err.Error(), "needs a labelled batch") {
+	if _, err := s.score(0, nil, nil); err == nil || !strings.Contains(err.Error(), "needs a labelled batch") {
 		t.Errorf("snip without data: %v", err)
 	}
-	if _, err := s.Score(0, randomBatch(2, 16, 0)); err == nil || !strings.Contains(err.Error(), "does not match input size 8") {
+	if _, err := s.score(0, randomBatch(2, 16, 0), nil); err == nil || !strings.Contains(err.Error(), "does not match input size 8") {
 		t.Errorf("wrong image size: %v", err)
 	}
 	bad := randomBatch(2, 8, 0)
 	bad.Labels[1] = -1
-	if _, err := s.Score(0, bad); err == nil || !strings.Contains(err.Error(), "label 1") {
+	if _, err := s.score(0, bad, nil); err == nil || !strings.Contains(err.Error(), "label 1") {
 		t.Errorf("negative label: %v", err)
 	}
-	for _, std := range []float64{0, -1, math.NaN(), math.Inf(1)} {
-		if _, err := NewSearcher(nntest.Backend(t), tinyNB201(t), crit, Options{InputSize: 8, AlphaStd: std}); err == nil {
-			t.Errorf("alpha std %g accepted", std)
+}
+
+// TestResultCarriesItsMeaning: a result labels its matrices, marks the
+// entries its typed architecture keeps, and reads back from JSON with the
+// architecture typed again.
+func TestResultCarriesItsMeaning(t *testing.T) {
+	space := tinySpace(t)
+	res, err := Run(space, Options{Proxy: "snip", Data: func(seed uint64) (*Batch, error) { return randomBatch(4, 8, seed), nil }}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch, ok := res.Arch.(nb201.Arch)
+	if !ok {
+		t.Fatalf("arch %T, want nb201.Arch", res.Arch)
+	}
+	m, err := res.Matrix(nb201.AlphaName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m.Rows, nb201.Rows()) || !reflect.DeepEqual(m.Cols, nb201.Ops[:]) {
+		t.Errorf("labels %v x %v", m.Rows, m.Cols)
+	}
+	for e, row := range m.Kept {
+		for o, kept := range row {
+			if kept != (o == arch[e]) {
+				t.Errorf("edge %d op %d: kept %v, arch %s", e, o, kept, arch)
+			}
+		}
+	}
+	if res.Space != "nb201" || res.Proxy != "snip" || res.Seed != 2 || res.Compute == "" || res.AlphaStd != 1e-3 {
+		t.Errorf("result %+v", res)
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"arch":"`+arch.String()+`"`) {
+		t.Errorf("JSON has no arch string: %s", data)
+	}
+	var back Result
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Arch != arch || !reflect.DeepEqual(back.Scores, res.Scores) {
+		t.Errorf("round trip: arch %v (%T), want %v", back.Arch, back.Arch, arch)
+	}
+	if _, err := res.Matrix("normal"); err == nil {
+		t.Error("Matrix of a missing alpha: no error")
+	}
+	// A space nobody registered keeps the text and the kept entries.
+	other := strings.Replace(string(data), `"space":"nb201"`, `"space":"mine"`, 1)
+	if err := json.Unmarshal([]byte(other), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Arch.String() != arch.String() || !reflect.DeepEqual(back.Arch.Kept()[nb201.AlphaName], m.Kept) {
+		t.Errorf("unregistered space: arch %v", back.Arch)
+	}
+}
+
+func TestScoreMatrixRange(t *testing.T) {
+	for _, tc := range []struct {
+		values [][]float64
+		lo, hi float64
+	}{
+		{[][]float64{{0, 2e-3, -5}, {Pruned, 1e-9, 0}}, 1e-9, 5},
+		{[][]float64{{0, Pruned}}, 0, 0},
+	} {
+		m := ScoreMatrix{Values: tc.values}
+		if lo, hi := m.Range(); lo != tc.lo || hi != tc.hi {
+			t.Errorf("%v: range %g..%g, want %g..%g", tc.values, lo, hi, tc.lo, tc.hi)
 		}
 	}
 }

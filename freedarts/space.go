@@ -1,84 +1,147 @@
 package freedarts
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 
-	"github.com/gomlx/compute"
+	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
-// Space is a search space as the search needs it: its supernet, the shape
-// of its input, and its rule for turning scores into an architecture. The
-// methods use only standard and nn types, so that the spaces need not import
-// this package.
-type Space interface {
-	Supernet
-	// Name is the space's name on the command line (nb201, darts, ...).
-	Name() string
-	// InputSize is the height and width of the input image.
-	InputSize() int
-	// AlphaStd is the reference scale of alpha's initialisation.
-	AlphaStd() float64
-	// Labels returns the row and column labels of the named alpha.
-	Labels(alpha string) (rows, cols []string)
-	// Select encodes the architecture chosen from the score matrices, keyed
-	// by alpha name.
-	Select(scores map[string][][]float64) (string, error)
+// Space is a search space (spaces.Space): a supernet, the size of its input
+// and the rule that turns scores into an Arch. Implement it to search a
+// space of your own.
+type Space = spaces.Space
+
+// Supernet is a network whose mixed edges are weighted by nn.Alpha
+// parameters (spaces.Supernet).
+type Supernet = spaces.Supernet
+
+// Arch is the architecture a space's rule selects (spaces.Arch).
+type Arch = spaces.Arch
+
+// ScoreMatrix is the score of every (row, op) entry of one architecture
+// parameter, labelled, with the entries the selected architecture keeps.
+type ScoreMatrix struct {
+	// Name is the alpha's name ("alpha"; DARTS: "normal", "reduce").
+	Name string `json:"name"`
+	// Rows and Cols label Values (edges or layers, and ops).
+	Rows []string `json:"rows,omitempty"`
+	Cols []string `json:"cols,omitempty"`
+	// Values[row][op] is the score; Pruned for an op iterative pruning
+	// removed.
+	Values [][]float64 `json:"values"`
+	// Kept[row][op] marks the entries of the selected architecture.
+	Kept [][]bool `json:"kept,omitempty"`
+}
+
+// Range returns the smallest non-zero and the largest |score| of the
+// matrix, pruned entries left out (0, 0 when no score is non-zero).
+func (m *ScoreMatrix) Range() (lo, hi float64) {
+	lo = math.Inf(1)
+	for _, row := range m.Values {
+		for _, v := range row {
+			if v == Pruned || v == 0 {
+				continue
+			}
+			v = math.Abs(v)
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	if hi == 0 {
+		return 0, 0
+	}
+	return lo, hi
 }
 
 // Result is one search: the scores, the architecture chosen from them and
 // everything needed to reproduce it.
 type Result struct {
-	Space   string        `json:"space"`
-	Proxy   string        `json:"proxy"`
-	Backend string        `json:"backend"`
-	Seed    uint64        `json:"seed"`
-	Arch    string        `json:"arch"`
-	Scores  []ScoreMatrix `json:"scores"`
-	// Seconds is the scoring pass; CompileSeconds the one-off graph
-	// compilation before the first pass of a Searcher.
+	Space string `json:"space"`
+	// Proxy names the criteria and plan (Search.Name).
+	Proxy string `json:"proxy"`
+	// Backend is the backend's configuration; Compute adds the build's
+	// GOEXPERIMENT: what the same seed needs to give the same scores.
+	Backend  string  `json:"backend"`
+	Compute  string  `json:"compute"`
+	AlphaStd float64 `json:"alpha_std"`
+	Seed     uint64  `json:"seed"`
+	// Arch is the selected architecture, of the space's own type
+	// (nb201.Arch, darts.Genotype, ...); in JSON, its String.
+	Arch   Arch          `json:"-"`
+	Scores []ScoreMatrix `json:"scores"`
+	// Seconds adds up the scoring passes; CompileSeconds is the one-off
+	// graph compilation before the first pass of a Search.
 	Seconds        float64 `json:"seconds"`
 	CompileSeconds float64 `json:"compile_seconds"`
 }
 
-// Search is a compiled searcher for one space, criterion and backend.
-type Search struct {
-	space    Space
-	searcher *Searcher
-	backend  string
+// Matrix returns the scores of the named alpha.
+func (r *Result) Matrix(alpha string) (*ScoreMatrix, error) {
+	for i := range r.Scores {
+		if r.Scores[i].Name == alpha {
+			return &r.Scores[i], nil
+		}
+	}
+	names := make([]string, len(r.Scores))
+	for i, m := range r.Scores {
+		names[i] = m.Name
+	}
+	return nil, fmt.Errorf("result of %s has no alpha %q (it has %q)", r.Space, alpha, names)
 }
 
-// NewSearch prepares a search of space with crit on backend b, whose
-// configuration string (for the record) is backendName. alphaStd <= 0 takes
-// the space's reference scale.
-func NewSearch(b compute.Backend, backendName string, space Space, crit Criterion, alphaStd float64) (*Search, error) {
-	if alphaStd <= 0 {
-		alphaStd = space.AlphaStd()
-	}
-	s, err := NewSearcher(b, space, crit, Options{InputSize: space.InputSize(), AlphaStd: alphaStd})
-	if err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", space.Name(), crit.Name, err)
-	}
-	return &Search{space: space, searcher: s, backend: backendName}, nil
+// resultFields is Result without its methods, for the JSON codec.
+type resultFields Result
+
+type resultJSON struct {
+	*resultFields
+	Arch string `json:"arch"`
 }
 
-// Searcher is the underlying scorer.
-func (s *Search) Searcher() *Searcher { return s.searcher }
-
-// Close releases the compiled graph.
-func (s *Search) Close() { s.searcher.Close() }
-
-// Run scores the supernet initialised from seed and selects an architecture.
-func (s *Search) Run(seed uint64, batch *Batch) (*Result, error) {
-	scores, err := s.searcher.Score(seed, batch)
-	if err != nil {
-		return nil, err
+// MarshalJSON writes the architecture as its String.
+func (r *Result) MarshalJSON() ([]byte, error) {
+	arch := ""
+	if r.Arch != nil {
+		arch = r.Arch.String()
 	}
-	arch, err := s.space.Select(scores.ByName())
-	if err != nil {
-		return nil, err
-	}
-	return &Result{
-		Space: s.space.Name(), Proxy: scores.Proxy, Backend: s.backend, Seed: seed, Arch: arch,
-		Scores: scores.Matrices, Seconds: scores.Seconds, CompileSeconds: s.searcher.CompileSeconds,
-	}, nil
+	return json.Marshal(resultJSON{resultFields: (*resultFields)(r), Arch: arch})
 }
+
+// UnmarshalJSON reads what MarshalJSON wrote. The architecture is parsed by
+// its space when that space is registered (spaces.Register; importing a
+// built-in space's package registers it), so that it has its own type
+// again; otherwise it keeps its encoding and the Kept entries of the scores.
+func (r *Result) UnmarshalJSON(data []byte) error {
+	j := resultJSON{resultFields: (*resultFields)(r)}
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	r.Arch = nil
+	if j.Arch == "" {
+		return nil
+	}
+	if _, err := spaces.Lookup(r.Space); err != nil {
+		kept := map[string][][]bool{}
+		for _, m := range r.Scores {
+			kept[m.Name] = m.Kept
+		}
+		r.Arch = recordedArch{text: j.Arch, kept: kept}
+		return nil
+	}
+	a, err := spaces.ParseArch(r.Space, j.Arch)
+	if err != nil {
+		return fmt.Errorf("result of space %s: %w", r.Space, err)
+	}
+	r.Arch = a
+	return nil
+}
+
+// recordedArch is an architecture read back from a result of a space this
+// program has not registered: its encoding and the entries it kept.
+type recordedArch struct {
+	text string
+	kept map[string][][]bool
+}
+
+func (a recordedArch) String() string            { return a.text }
+func (a recordedArch) Kept() map[string][][]bool { return a.kept }

@@ -289,7 +289,7 @@ func TestNASWOT(t *testing.T) {
 	b := nntest.Backend(t)
 	exec, err := NewExec(b, func(in []*Node) []*Node {
 		n := nn.Bind(in[0].Graph(), c.opts, c.specs, in[:len(c.specs)])
-		p := NewPass(n, c.net.Forward, nn.ReLUInput, in[len(c.specs)], nil, nil, nil)
+		p := newPass(n, c.net.Forward, nn.ReLUInput, in[len(c.specs)], nil, nil, nil)
 		var outs []*Node
 		for _, a := range p.Acts {
 			outs = append(outs, a.Node)

@@ -7,38 +7,18 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
-// CellEdge is a directed edge of a cell: the output of node From, transformed by Op,
-// feeds node To. From and To index CellDiagram.Nodes.
-type CellEdge struct {
-	From, To int
-	Op       string
-}
-
-// CellDiagram describes one cell to draw: node labels and op-labelled edges.
-//
-// Edges whose Op is "none" are not drawn (they still count for the layout, so that a
-// cell keeps its shape whatever ops it holds). Edges whose Op is "concat" are drawn
-// dashed and grey, without label: use them for the concatenation of the intermediate
-// nodes into a DARTS cell output.
-//
-// Node labels may use a TeX-like subscript: "c_{k-1}" is drawn as c with subscript k-1.
-//
-// Examples: a NAS-Bench-201 cell has Nodes "0".."3" and 6 edges i->j (i<j); a DARTS
-// cell has Nodes "c_{k-2}", "c_{k-1}", "0".."3", "c_{k}", 8 op edges and 4 "concat"
-// edges into "c_{k}".
-type CellDiagram struct {
-	Title string
-	Nodes []string
-	Edges []CellEdge
-}
-
-// Op names with a fixed meaning in CellDiagram.
-const (
-	OpNone   = "none"
-	OpConcat = "concat"
-)
+// The cells drawn here are spaces.Cell: node labels and op-labelled edges.
+// An edge whose Op is spaces.OpNone is not drawn (it still counts for the
+// layout, so that a cell keeps its shape whatever ops it holds); one whose
+// Op is spaces.OpConcat is drawn dashed and grey, without label (the
+// concatenation of the intermediate nodes into a DARTS cell output). Node
+// labels may use a TeX-like subscript: "c_{k-1}" is drawn as c with
+// subscript k-1. An architecture made of cells (spaces.CellArch, such as
+// nb201.Arch and darts.Genotype) lists them with Cells; ShowArch draws them.
 
 // cell layout constants, in pixels.
 const (
@@ -160,7 +140,7 @@ func splitSubscript(label string) (main, sub string) {
 
 // validateCell checks node indices, self-loops, empty ops and cycles, and returns the
 // layer of every node (longest path from a source, over all edges, "none" included).
-func validateCell(c CellDiagram) ([]int, error) {
+func validateCell(c spaces.Cell) ([]int, error) {
 	name := c.Title
 	if name == "" {
 		name = "(untitled)"
@@ -221,7 +201,7 @@ func validateCell(c CellDiagram) ([]int, error) {
 //
 // It returns an error for a cell without nodes, an edge naming a node out of range, a
 // self-loop, an empty op name, or edges that form a cycle.
-func CellSVG(c CellDiagram) (string, error) {
+func CellSVG(c spaces.Cell) (string, error) {
 	layers, err := validateCell(c)
 	if err != nil {
 		return "", err
@@ -254,7 +234,7 @@ func CellSVG(c CellDiagram) (string, error) {
 	// Layer spacing: wide enough for the longest op label between two nodes.
 	maxLabel := 0.0
 	for _, e := range c.Edges {
-		if e.Op != OpNone && e.Op != OpConcat {
+		if e.Op != spaces.OpNone && e.Op != spaces.OpConcat {
 			maxLabel = math.Max(maxLabel, textWidth(e.Op, cdLabelFont))
 		}
 	}
@@ -268,13 +248,13 @@ func CellSVG(c CellDiagram) (string, error) {
 
 	// Edges to draw, in a deterministic order; duplicates (same from/to) fan out.
 	type drawEdge struct {
-		CellEdge
+		spaces.Edge
 		dup int
 	}
 	var edges []drawEdge
 	pairCount := map[[2]int]int{}
 	for _, e := range c.Edges {
-		if e.Op == OpNone {
+		if e.Op == spaces.OpNone {
 			continue
 		}
 		key := [2]int{e.From, e.To}
@@ -333,7 +313,7 @@ func CellSVG(c CellDiagram) (string, error) {
 		}
 		col := OpColor(e.Op)
 		dash := ""
-		if e.Op == OpConcat {
+		if e.Op == spaces.OpConcat {
 			dash = ` stroke-dasharray="5,4"`
 		}
 		// Tangent at the end of the quadratic curve, for the arrow head.
@@ -349,7 +329,7 @@ func CellSVG(c CellDiagram) (string, error) {
 		bb = bb.union(box{math.Min(s.x, end.x), math.Min(s.y, end.y), math.Max(s.x, end.x), math.Max(s.y, end.y)})
 		mid := s.scale(0.25).add(ctrl.scale(0.5)).add(end.scale(0.25))
 		bb = bb.union(box{mid.x, mid.y, mid.x, mid.y})
-		if e.Op == OpConcat {
+		if e.Op == spaces.OpConcat {
 			continue
 		}
 		// Label: the first position along the curve that does not overlap earlier
@@ -417,7 +397,7 @@ func CellSVG(c CellDiagram) (string, error) {
 // CellsHTML returns the SVGs of all cells side by side in one HTML <div> (class
 // "freedarts-cells"). All cells are validated; the errors of all invalid cells are
 // joined.
-func CellsHTML(cells ...CellDiagram) (string, error) {
+func CellsHTML(cells ...spaces.Cell) (string, error) {
 	var errs []error
 	var b strings.Builder
 	b.WriteString(`<div class="freedarts-cells" style="display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start">`)
@@ -440,7 +420,7 @@ func CellsHTML(cells ...CellDiagram) (string, error) {
 
 // ShowCells displays the cells side by side (CellsHTML) in the notebook, or writes their
 // edge lists to TextOutput outside GoNB.
-func ShowCells(cells ...CellDiagram) error {
+func ShowCells(cells ...spaces.Cell) error {
 	h, err := CellsHTML(cells...)
 	if err != nil {
 		return err
@@ -453,14 +433,14 @@ func ShowCells(cells ...CellDiagram) error {
 }
 
 // cellText is the plain-text rendering of a cell: one line per edge.
-func cellText(c CellDiagram) string {
+func cellText(c spaces.Cell) string {
 	var b strings.Builder
 	title := c.Title
 	if title == "" {
 		title = "cell"
 	}
 	fmt.Fprintf(&b, "%s: %d nodes\n", title, len(c.Nodes))
-	edges := append([]CellEdge(nil), c.Edges...)
+	edges := append([]spaces.Edge(nil), c.Edges...)
 	sort.SliceStable(edges, func(i, j int) bool {
 		if edges[i].To != edges[j].To {
 			return edges[i].To < edges[j].To
@@ -470,7 +450,7 @@ func cellText(c CellDiagram) string {
 	var omitted []string
 	for _, e := range edges {
 		arrow := c.Nodes[e.From] + " -> " + c.Nodes[e.To]
-		if e.Op == OpNone {
+		if e.Op == spaces.OpNone {
 			omitted = append(omitted, arrow)
 			continue
 		}

@@ -1,29 +1,41 @@
-// Package kernel holds the notebook helpers of FreeDARTS for GoNB: one-line calls that
-// render search results (score heat maps, cell diagrams, scatter plots, tables and
-// progress bars) inside a GoNB (Go kernel for Jupyter) notebook.
+// Package kernel holds the notebook helpers of FreeDARTS for GoNB (the Go kernel for
+// Jupyter): one-line calls that show a search's results inside a notebook.
 //
-// Everything renders offline: the helpers produce self-contained inline SVG or HTML
-// strings, with no CDN, no JavaScript and no external fonts, so executed notebooks
-// (and their HTML exports) display the same anywhere.
+// The FreeDARTS-aware helpers take the library's own types, so a notebook writes no glue:
 //
-// Every helper comes in two layers:
+//	space := must.M1(nb201.NewSpace(nb201.DefaultConfig()))
+//	res := must.M1(freedarts.Run(space, freedarts.Options{Proxy: "synflow"}, 0))
+//	must.M(kernel.ShowScores(res))
 //
-//   - a pure function that returns the SVG/HTML string (HeatMap, CellSVG, Scatter,
-//     Table), which is what the tests check;
-//   - a Show… function (ShowHeatMap, ShowCells, ShowScatter, ShowTable) that displays
-//     it with gonbui.DisplayHTML when the program runs inside GoNB (gonbui.IsNotebook),
-//     and otherwise writes a plain-text rendering to TextOutput (os.Stdout by
-//     default). Show… functions never panic and are harmless outside a notebook.
+// They are:
 //
-// Progress is a progress bar safe for concurrent use: inside GoNB it updates one cell
-// output in place, outside it rewrites one line of text on os.Stderr (or a given
-// io.Writer).
+//   - ShowScores draws every score matrix of a freedarts.Result as a heat map, labelled as
+//     the result labels it, the entries its architecture keeps outlined, pruned ops grey,
+//     on a log colour scale when the scores span decades;
+//   - ShowArch draws an architecture's cells (a spaces.CellArch: the NAS-Bench-201 cell,
+//     the DARTS normal and reduction cells), or its encoding;
+//   - ShowStudy plots a proxy's column of a study table against benchmark accuracy;
+//   - Keep and Recall hand values from one cell to the next (GoNB runs every cell as a new
+//     program).
 //
-// The inputs are generic (strings, float64 matrices, plain edge lists), so the package
-// does not depend on the search-space packages. Generated SVG elements carry stable
-// CSS classes ("freedarts-heatmap", "freedarts-cell", "freedarts-scatter",
-// "freedarts-table", "freedarts-progress") that tests and notebook checks can look for.
+// Under them are generic helpers on plain strings and float64 matrices: HeatMap, CellSVG
+// (of a spaces.Cell), Scatter, Table, and Progress, a progress bar safe for concurrent use.
+// Every drawing helper comes in two layers:
+//
+//   - a pure function that returns the SVG/HTML string (ScoresHTML, ArchHTML, StudySVG,
+//     HeatMap, CellSVG, Scatter, Table), which is what the tests check;
+//   - a Show… function that displays it with gonbui.DisplayHTML when the program runs
+//     inside GoNB (gonbui.IsNotebook), and otherwise writes a plain-text rendering to
+//     TextOutput (os.Stdout by default). Show… functions never panic and are harmless
+//     outside a notebook.
+//
+// Everything renders offline: self-contained inline SVG or HTML, with no CDN, no JavaScript
+// and no external fonts, so executed notebooks (and their HTML exports) display the same
+// anywhere. Generated elements carry stable CSS classes ("freedarts-heatmap",
+// "freedarts-cell", "freedarts-scatter", "freedarts-table", "freedarts-progress") that tests
+// and notebook checks look for.
 //
 // The kernel set-up (Jupyter, GoNB, goimports, gopls) lives next to this package in
-// kernel/setup.sh, with the pinned versions in kernel/versions.env.
+// kernel/setup.sh, with the pinned versions in kernel/versions.env; kernel/workspace.sh is
+// the first cell of every notebook.
 package kernel

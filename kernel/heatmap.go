@@ -18,6 +18,11 @@ type HeatMapOptions struct {
 	// Highlight, if not nil, must have the shape of values; cells set to true get a red
 	// border (e.g. the op chosen on each edge).
 	Highlight [][]bool
+
+	// Pruned, if not nil, must have the shape of values; cells set to true (ops that
+	// iterative pruning removed) are drawn grey, labelled "pruned" and left out of the
+	// colour scale.
+	Pruned [][]bool
 }
 
 // heatmap layout constants, in pixels.
@@ -43,7 +48,7 @@ func HeatMap(title string, rows, cols []string, values [][]float64, opts ...Heat
 	if err != nil {
 		return "", err
 	}
-	scale := newHeatScale(values, opt.LogScale)
+	scale := newHeatScale(values, opt.LogScale, opt.Pruned)
 
 	// Geometry.
 	rowLabelW := 0.0
@@ -108,15 +113,18 @@ func HeatMap(title string, rows, cols []string, values [][]float64, opts ...Heat
 			num(x0-6), num(y+hmCellH/2), num(hmLabelFont), esc(r))
 		for j, v := range values[i] {
 			x := x0 + cellW*float64(j)
-			col := colorScale(scale.t(v))
+			col, label := colorScale(scale.t(v)), fmtValue(v)
+			if isPruned(opt.Pruned, i, j) {
+				col, label = rgb{217, 217, 217}, "pruned"
+			}
 			fmt.Fprintf(&b, `<rect class="cell" x="%s" y="%s" width="%s" height="%s" fill="%s" stroke="#ffffff" stroke-width="1"><title>%s</title></rect>`+"\n",
-				num(x), num(y), num(cellW), num(hmCellH), col.hex(), esc(fmt.Sprintf("%s / %s: %g", r, cols[j], v)))
+				num(x), num(y), num(cellW), num(hmCellH), col.hex(), esc(fmt.Sprintf("%s / %s: %s", r, cols[j], label)))
 			textColor := "#000000"
 			if col.luminance() < 0.5 {
 				textColor = "#ffffff"
 			}
 			fmt.Fprintf(&b, `<text class="value" x="%s" y="%s" font-size="%s" text-anchor="middle" dominant-baseline="central" fill="%s">%s</text>`+"\n",
-				num(x+cellW/2), num(y+hmCellH/2), num(hmValueFont), textColor, esc(fmtValue(v)))
+				num(x+cellW/2), num(y+hmCellH/2), num(hmValueFont), textColor, esc(label))
 		}
 	}
 	// Highlights on top of the cells, so that neighbours do not cover the border.
@@ -153,11 +161,11 @@ func ShowHeatMap(title string, rows, cols []string, values [][]float64, opts ...
 	if err != nil {
 		return err
 	}
-	var hl [][]bool
+	var opt HeatMapOptions
 	if len(opts) == 1 {
-		hl = opts[0].Highlight
+		opt = opts[0]
 	}
-	return show(svg, heatMapText(title, rows, cols, values, hl))
+	return show(svg, heatMapText(title, rows, cols, values, opt))
 }
 
 // heatMapCheck validates the inputs of HeatMap and returns the options to use.
@@ -187,18 +195,27 @@ func heatMapCheck(rows, cols []string, values [][]float64, opts []HeatMapOptions
 			}
 		}
 	}
-	if opt.Highlight != nil {
-		if len(opt.Highlight) != len(rows) {
-			return opt, fmt.Errorf("heatmap: Highlight has %d rows, want %d", len(opt.Highlight), len(rows))
+	for _, mask := range []struct {
+		name string
+		m    [][]bool
+	}{{"Highlight", opt.Highlight}, {"Pruned", opt.Pruned}} {
+		if mask.m == nil {
+			continue
 		}
-		for i, row := range opt.Highlight {
+		if len(mask.m) != len(rows) {
+			return opt, fmt.Errorf("heatmap: %s has %d rows, want %d", mask.name, len(mask.m), len(rows))
+		}
+		for i, row := range mask.m {
 			if len(row) != len(cols) {
-				return opt, fmt.Errorf("heatmap: Highlight row %d (%q) has %d entries, want %d", i, rows[i], len(row), len(cols))
+				return opt, fmt.Errorf("heatmap: %s row %d (%q) has %d entries, want %d", mask.name, i, rows[i], len(row), len(cols))
 			}
 		}
 	}
 	return opt, nil
 }
+
+// isPruned reports whether cell (i, j) is marked in a Pruned mask (nil: none).
+func isPruned(pruned [][]bool, i, j int) bool { return pruned != nil && pruned[i][j] }
 
 // heatScale maps values to [0, 1].
 type heatScale struct {
@@ -207,10 +224,13 @@ type heatScale struct {
 	anyZero  bool
 }
 
-func newHeatScale(values [][]float64, log bool) heatScale {
+func newHeatScale(values [][]float64, log bool, pruned [][]bool) heatScale {
 	s := heatScale{log: log, min: math.Inf(1), max: math.Inf(-1)}
-	for _, row := range values {
-		for _, v := range row {
+	for i, row := range values {
+		for j, v := range row {
+			if isPruned(pruned, i, j) {
+				continue
+			}
 			if log {
 				if v == 0 {
 					s.anyZero = true
@@ -221,7 +241,7 @@ func newHeatScale(values [][]float64, log bool) heatScale {
 			s.min, s.max = math.Min(s.min, v), math.Max(s.max, v)
 		}
 	}
-	if math.IsInf(s.min, 1) { // log scale with only zeros
+	if math.IsInf(s.min, 1) { // log scale with only zeros, or everything pruned
 		s.min, s.max = 0, 0
 	}
 	return s
@@ -257,12 +277,16 @@ func (s heatScale) legend() (lo, hi, note string) {
 }
 
 // heatMapText is the plain-text rendering of a heat map.
-func heatMapText(title string, rows, cols []string, values [][]float64, hl [][]bool) string {
+func heatMapText(title string, rows, cols []string, values [][]float64, opt HeatMapOptions) string {
+	hl := opt.Highlight
 	cells := make([][]string, len(rows))
 	for i := range rows {
 		cells[i] = make([]string, len(cols))
 		for j, v := range values[i] {
 			s := fmtValue(v)
+			if isPruned(opt.Pruned, i, j) {
+				s = "pruned"
+			}
 			if hl != nil && hl[i][j] {
 				s += "*"
 			}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
 // element is one parsed XML start element.
@@ -91,29 +93,29 @@ var (
 	nb201Edges = []string{"0->1", "0->2", "1->2", "0->3", "1->3", "2->3"}
 )
 
-func nb201Cell(ops ...string) CellDiagram {
+func nb201Cell(ops ...string) spaces.Cell {
 	pairs := [][2]int{{0, 1}, {0, 2}, {1, 2}, {0, 3}, {1, 3}, {2, 3}}
-	c := CellDiagram{Title: "NB201 cell", Nodes: []string{"0", "1", "2", "3"}}
+	c := spaces.Cell{Title: "NB201 cell", Nodes: []string{"0", "1", "2", "3"}}
 	for i, p := range pairs {
-		c.Edges = append(c.Edges, CellEdge{From: p[0], To: p[1], Op: ops[i]})
+		c.Edges = append(c.Edges, spaces.Edge{From: p[0], To: p[1], Op: ops[i]})
 	}
 	return c
 }
 
 // dartsCell is the normal cell of DARTS-V2 plus the concat edges.
-func dartsCell() CellDiagram {
-	c := CellDiagram{
+func dartsCell() spaces.Cell {
+	c := spaces.Cell{
 		Title: "DARTS normal cell",
 		Nodes: []string{"c_{k-2}", "c_{k-1}", "0", "1", "2", "3", "c_{k}"},
-		Edges: []CellEdge{
-			{0, 2, "sep_conv_3x3"}, {1, 2, "sep_conv_3x3"},
-			{0, 3, "sep_conv_3x3"}, {1, 3, "sep_conv_3x3"},
-			{1, 4, "sep_conv_3x3"}, {0, 4, "skip_connect"},
-			{0, 5, "skip_connect"}, {2, 5, "dil_conv_3x3"},
+		Edges: []spaces.Edge{
+			{From: 0, To: 2, Op: "sep_conv_3x3"}, {From: 1, To: 2, Op: "sep_conv_3x3"},
+			{From: 0, To: 3, Op: "sep_conv_3x3"}, {From: 1, To: 3, Op: "sep_conv_3x3"},
+			{From: 1, To: 4, Op: "sep_conv_3x3"}, {From: 0, To: 4, Op: "skip_connect"},
+			{From: 0, To: 5, Op: "skip_connect"}, {From: 2, To: 5, Op: "dil_conv_3x3"},
 		},
 	}
 	for i := 2; i <= 5; i++ {
-		c.Edges = append(c.Edges, CellEdge{i, 6, OpConcat})
+		c.Edges = append(c.Edges, spaces.Edge{From: i, To: 6, Op: spaces.OpConcat})
 	}
 	return c
 }
@@ -259,7 +261,7 @@ func TestHeatMapErrors(t *testing.T) {
 func TestCellSVG(t *testing.T) {
 	tests := []struct {
 		name       string
-		cell       CellDiagram
+		cell       spaces.Cell
 		wantArrows int // non-none edges, concat included
 		wantLabels []string
 		wantDashed int
@@ -271,9 +273,9 @@ func TestCellSVG(t *testing.T) {
 		{"nb201 all none", nb201Cell("none", "none", "none", "none", "none", "none"), 0, nil, 0},
 		{"darts", dartsCell(), 12,
 			[]string{"sep_conv_3x3", "sep_conv_3x3", "sep_conv_3x3", "sep_conv_3x3", "sep_conv_3x3", "skip_connect", "skip_connect", "dil_conv_3x3"}, 4},
-		{"duplicate edges and unknown op", CellDiagram{Nodes: []string{"in", "out"}, Edges: []CellEdge{{0, 1, "my_op"}, {0, 1, "my_op"}, {0, 1, "<other>"}}},
+		{"duplicate edges and unknown op", spaces.Cell{Nodes: []string{"in", "out"}, Edges: []spaces.Edge{{From: 0, To: 1, Op: "my_op"}, {From: 0, To: 1, Op: "my_op"}, {From: 0, To: 1, Op: "<other>"}}},
 			3, []string{"my_op", "my_op", "<other>"}, 0},
-		{"isolated node", CellDiagram{Title: "iso", Nodes: []string{"a"}}, 0, nil, 0},
+		{"isolated node", spaces.Cell{Title: "iso", Nodes: []string{"a"}}, 0, nil, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -347,7 +349,7 @@ func TestCellSVGDarts(t *testing.T) {
 
 func TestCellLayoutIndependentOfNone(t *testing.T) {
 	// "none" edges are not drawn but keep the layout: node positions do not move.
-	pos := func(c CellDiagram) string {
+	pos := func(c spaces.Cell) string {
 		svg, err := CellSVG(c)
 		if err != nil {
 			t.Fatal(err)
@@ -368,16 +370,16 @@ func TestCellLayoutIndependentOfNone(t *testing.T) {
 func TestCellSVGErrors(t *testing.T) {
 	tests := []struct {
 		name    string
-		cell    CellDiagram
+		cell    spaces.Cell
 		wantErr string
 	}{
-		{"no nodes", CellDiagram{Title: "x"}, "no nodes"},
-		{"to out of range", CellDiagram{Title: "x", Nodes: []string{"0", "1"}, Edges: []CellEdge{{0, 2, "op"}}}, "names node 2, out of range [0, 2)"},
-		{"negative from", CellDiagram{Nodes: []string{"0", "1"}, Edges: []CellEdge{{-1, 1, "op"}}}, "names node -1, out of range"},
-		{"none edge out of range", CellDiagram{Nodes: []string{"0", "1"}, Edges: []CellEdge{{0, 7, OpNone}}}, "out of range"},
-		{"self loop", CellDiagram{Nodes: []string{"0", "1"}, Edges: []CellEdge{{1, 1, "op"}}}, "self-loop"},
-		{"empty op", CellDiagram{Nodes: []string{"0", "1"}, Edges: []CellEdge{{0, 1, " "}}}, "empty op name"},
-		{"cycle", CellDiagram{Nodes: []string{"0", "1", "2"}, Edges: []CellEdge{{0, 1, "a"}, {1, 2, "b"}, {2, 1, "c"}}}, "cycle"},
+		{"no nodes", spaces.Cell{Title: "x"}, "no nodes"},
+		{"to out of range", spaces.Cell{Title: "x", Nodes: []string{"0", "1"}, Edges: []spaces.Edge{{From: 0, To: 2, Op: "op"}}}, "names node 2, out of range [0, 2)"},
+		{"negative from", spaces.Cell{Nodes: []string{"0", "1"}, Edges: []spaces.Edge{{From: -1, To: 1, Op: "op"}}}, "names node -1, out of range"},
+		{"none edge out of range", spaces.Cell{Nodes: []string{"0", "1"}, Edges: []spaces.Edge{{From: 0, To: 7, Op: spaces.OpNone}}}, "out of range"},
+		{"self loop", spaces.Cell{Nodes: []string{"0", "1"}, Edges: []spaces.Edge{{From: 1, To: 1, Op: "op"}}}, "self-loop"},
+		{"empty op", spaces.Cell{Nodes: []string{"0", "1"}, Edges: []spaces.Edge{{From: 0, To: 1, Op: " "}}}, "empty op name"},
+		{"cycle", spaces.Cell{Nodes: []string{"0", "1", "2"}, Edges: []spaces.Edge{{From: 0, To: 1, Op: "a"}, {From: 1, To: 2, Op: "b"}, {From: 2, To: 1, Op: "c"}}}, "cycle"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

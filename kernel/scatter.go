@@ -28,6 +28,13 @@ const (
 	scTop     = 40.0
 	scBottom  = 56.0
 	scTickLen = 5.0
+
+	scTickFont = 11.0 // tick label font size
+	// scYLabelClear is the x coordinate that y tick labels must stay right
+	// of, to clear the rotated y-axis label at x=16.
+	scYLabelClear = 24.0
+	// scTickGap is the least gap between two tick labels.
+	scTickGap = 6.0
 )
 
 // Scatter returns an inline SVG (class "freedarts-scatter") plotting y against x with
@@ -48,45 +55,58 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 	if err := scatterCheck(x, y, opt); err != nil {
 		return "", err
 	}
-	xa := newAxis(x, opt.LogX)
-	ya := newAxis(y, opt.LogY)
-	plotW, plotH := scWidth-scLeft-scRight, scHeight-scTop-scBottom
-	px := func(v float64) float64 { return scLeft + xa.frac(v)*plotW }
+	ya := newAxis(y, opt.LogY, scHeight-scTop-scBottom, false)
+	// Widen the left margin for long y tick labels, so that they clear the
+	// rotated y-axis label, and the right one for the last x tick label.
+	left := scLeft
+	for _, t := range ya.ticks {
+		left = math.Max(left, textWidth(t.label, scTickFont)+scTickLen+3+scYLabelClear)
+	}
+	right := scRight
+	xa := newAxis(x, opt.LogX, scWidth-left-right, true)
+	if last := xa.ticks[len(xa.ticks)-1]; textWidth(last.label, scTickFont)/2+2 > right {
+		right = textWidth(last.label, scTickFont)/2 + 2
+		xa = newAxis(x, opt.LogX, scWidth-left-right, true)
+	}
+	plotW, plotH := scWidth-left-right, scHeight-scTop-scBottom
+	px := func(v float64) float64 { return left + xa.frac(v)*plotW }
 	py := func(v float64) float64 { return scTop + (1-ya.frac(v))*plotH }
+	tx := func(t tick) float64 { return left + xa.fracDomain(t.at)*plotW }
+	ty := func(t tick) float64 { return scTop + (1-ya.fracDomain(t.at))*plotH }
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="freedarts-scatter" width="%s" height="%s" viewBox="0 0 %s %s" font-family="sans-serif" role="img">`+"\n",
 		num(scWidth), num(scHeight), num(scWidth), num(scHeight))
 	if title != "" {
 		fmt.Fprintf(&b, `<text class="title" x="%s" y="22" font-size="14" font-weight="bold" text-anchor="middle">%s</text>`+"\n",
-			num(scLeft+plotW/2), esc(title))
+			num(left+plotW/2), esc(title))
 	}
 	fmt.Fprintf(&b, `<rect class="plot-area" x="%s" y="%s" width="%s" height="%s" fill="#fafafa" stroke="none"/>`+"\n",
-		num(scLeft), num(scTop), num(plotW), num(plotH))
+		num(left), num(scTop), num(plotW), num(plotH))
 	// Grid, ticks and tick labels.
 	for _, t := range xa.ticks {
-		X := px(t)
+		X := tx(t)
 		fmt.Fprintf(&b, `<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#e3e3e3" stroke-width="1"/>`+"\n",
 			num(X), num(scTop), num(X), num(scTop+plotH))
 		fmt.Fprintf(&b, `<line class="tick" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333333" stroke-width="1"/>`+"\n",
 			num(X), num(scTop+plotH), num(X), num(scTop+plotH+scTickLen))
-		fmt.Fprintf(&b, `<text class="tick-label" x="%s" y="%s" font-size="11" text-anchor="middle">%s</text>`+"\n",
-			num(X), num(scTop+plotH+scTickLen+12), esc(xa.format(t)))
+		fmt.Fprintf(&b, `<text class="tick-label" x="%s" y="%s" font-size="%s" text-anchor="middle">%s</text>`+"\n",
+			num(X), num(scTop+plotH+scTickLen+12), num(scTickFont), esc(t.label))
 	}
 	for _, t := range ya.ticks {
-		Y := py(t)
+		Y := ty(t)
 		fmt.Fprintf(&b, `<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#e3e3e3" stroke-width="1"/>`+"\n",
-			num(scLeft), num(Y), num(scLeft+plotW), num(Y))
+			num(left), num(Y), num(left+plotW), num(Y))
 		fmt.Fprintf(&b, `<line class="tick" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333333" stroke-width="1"/>`+"\n",
-			num(scLeft-scTickLen), num(Y), num(scLeft), num(Y))
-		fmt.Fprintf(&b, `<text class="tick-label" x="%s" y="%s" font-size="11" text-anchor="end" dominant-baseline="central">%s</text>`+"\n",
-			num(scLeft-scTickLen-3), num(Y), esc(ya.format(t)))
+			num(left-scTickLen), num(Y), num(left), num(Y))
+		fmt.Fprintf(&b, `<text class="tick-label" x="%s" y="%s" font-size="%s" text-anchor="end" dominant-baseline="central">%s</text>`+"\n",
+			num(left-scTickLen-3), num(Y), num(scTickFont), esc(t.label))
 	}
 	// Axes.
 	fmt.Fprintf(&b, `<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333333" stroke-width="1.2"/>`+"\n",
-		num(scLeft), num(scTop+plotH), num(scLeft+plotW), num(scTop+plotH))
+		num(left), num(scTop+plotH), num(left+plotW), num(scTop+plotH))
 	fmt.Fprintf(&b, `<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333333" stroke-width="1.2"/>`+"\n",
-		num(scLeft), num(scTop), num(scLeft), num(scTop+plotH))
+		num(left), num(scTop), num(left), num(scTop+plotH))
 	xl, yl := xLabel, yLabel
 	if opt.LogX {
 		xl += " (log scale)"
@@ -95,7 +115,7 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 		yl += " (log scale)"
 	}
 	fmt.Fprintf(&b, `<text class="axis-label" x="%s" y="%s" font-size="12" text-anchor="middle">%s</text>`+"\n",
-		num(scLeft+plotW/2), num(scHeight-12), esc(strings.TrimSpace(xl)))
+		num(left+plotW/2), num(scHeight-12), esc(strings.TrimSpace(xl)))
 	fmt.Fprintf(&b, `<text class="axis-label" x="16" y="%s" font-size="12" text-anchor="middle" transform="rotate(-90 16 %s)">%s</text>`+"\n",
 		num(scTop+plotH/2), num(scTop+plotH/2), esc(strings.TrimSpace(yl)))
 	// Points.
@@ -158,15 +178,27 @@ func scatterCheck(x, y []float64, opt ScatterOptions) error {
 	return nil
 }
 
-// axis maps data values to [0, 1] and holds its tick values.
+// axis maps data values to [0, 1] and holds its ticks.
 type axis struct {
 	log    bool
 	lo, hi float64 // domain; log10 of it for log axes
-	ticks  []float64
-	step   float64 // linear tick step
+	step   float64 // tick step in domain units (decades on a log axis)
+	ticks  []tick
 }
 
-func newAxis(vs []float64, log bool) axis {
+// tick is one axis tick: its place in domain units and its label.
+type tick struct {
+	at    float64 // the value, or its log10 (an integer) on a log axis
+	label string
+}
+
+// newAxis returns the axis for values vs drawn length pixels long (0: no thinning
+// of the ticks), horizontally or vertically. Ticks are multiples of a step of 1, 2
+// or 5 times a power of ten (in decades, at least 1, on a log axis, so that every
+// tick is a power of ten); the domain ends are ticks. The step starts near a fifth
+// of the span (an eighth on a log axis) and grows until the labels, of the width
+// textWidth estimates, no longer overlap.
+func newAxis(vs []float64, log bool, length float64, horizontal bool) axis {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range vs {
 		if log {
@@ -174,32 +206,65 @@ func newAxis(vs []float64, log bool) axis {
 		}
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
-	a := axis{log: log}
+	var step float64
 	if log {
-		a.lo, a.hi = math.Floor(lo), math.Ceil(hi)
-		if a.lo == a.hi {
-			a.lo, a.hi = a.lo-1, a.hi+1
+		lo, hi = math.Floor(lo), math.Ceil(hi)
+		if lo == hi {
+			lo, hi = lo-1, hi+1
 		}
-		stride := math.Max(1, math.Ceil((a.hi-a.lo)/8))
-		for e := a.lo; e <= a.hi+1e-9; e += stride {
-			a.ticks = append(a.ticks, math.Pow(10, e))
+		step = math.Max(1, math.Round(niceStep((hi-lo)/8)))
+	} else {
+		if lo == hi {
+			pad := math.Abs(lo) * 0.1
+			if pad == 0 {
+				pad = 1
+			}
+			lo, hi = lo-pad, hi+pad
 		}
-		return a
+		step = niceStep((hi - lo) / 5)
 	}
-	if lo == hi {
-		pad := math.Abs(lo) * 0.1
-		if pad == 0 {
-			pad = 1
+	a := makeAxis(lo, hi, step, log)
+	// Each round at least doubles the step: 64 rounds outgrow any float64 span.
+	for range 64 {
+		if length <= 0 || len(a.ticks) <= 2 || a.labelsFit(length, horizontal) {
+			break
 		}
-		lo, hi = lo-pad, hi+pad
-	}
-	a.step = niceStep((hi - lo) / 5)
-	a.lo = math.Floor(lo/a.step) * a.step
-	a.hi = math.Ceil(hi/a.step) * a.step
-	for k := math.Round(a.lo / a.step); k <= math.Round(a.hi/a.step); k++ {
-		a.ticks = append(a.ticks, k*a.step)
+		step = niceStep(step * 1.01)
+		a = makeAxis(lo, hi, step, log)
 	}
 	return a
+}
+
+// makeAxis returns the axis whose domain is [lo, hi] widened to multiples of step,
+// with a tick at each multiple.
+func makeAxis(lo, hi, step float64, log bool) axis {
+	// The slack absorbs float noise (0.5/0.002 = 250.00000000000003).
+	kLo, kHi := math.Floor(lo/step+1e-9), math.Ceil(hi/step-1e-9)
+	if kHi <= kLo {
+		kHi = kLo + 1
+	}
+	a := axis{log: log, lo: kLo * step, hi: kHi * step, step: step}
+	for k := kLo; k <= kHi; k++ {
+		at := k * step
+		a.ticks = append(a.ticks, tick{at: at, label: a.label(at)})
+	}
+	return a
+}
+
+// labelsFit reports whether no two neighbouring tick labels overlap, with at least
+// scTickGap between them, on an axis length pixels long.
+func (a axis) labelsFit(length float64, horizontal bool) bool {
+	for i := 1; i < len(a.ticks); i++ {
+		dist := (a.ticks[i].at - a.ticks[i-1].at) / (a.hi - a.lo) * length
+		need := scTickFont // label height on a vertical axis
+		if horizontal {
+			need = (textWidth(a.ticks[i-1].label, scTickFont) + textWidth(a.ticks[i].label, scTickFont)) / 2
+		}
+		if dist < need+scTickGap {
+			return false
+		}
+	}
+	return true
 }
 
 // niceStep rounds a raw tick step up to 1, 2 or 5 times a power of ten.
@@ -217,25 +282,68 @@ func (a axis) frac(v float64) float64 {
 	if a.log {
 		v = math.Log10(v)
 	}
-	return (v - a.lo) / (a.hi - a.lo)
+	return a.fracDomain(v)
 }
 
-func (a axis) format(v float64) string {
+// fracDomain is frac for a place in domain units (log10 of the value on a log axis).
+func (a axis) fracDomain(at float64) float64 {
+	return (at - a.lo) / (a.hi - a.lo)
+}
+
+// label formats the tick at at (domain units).
+//
+// A log axis tick is the power of ten 10^at, written from the integer exponent:
+// 0.001 to 100000 in full, else as 1e+30, 1e-08. (The tick's float64 value must
+// not be formatted: math.Pow(10, 33) is 1.0000000000000001e+33, whose shortest
+// form is 22 characters wide and overlapped its neighbours.)
+//
+// A linear axis tick is a multiple of the step, written with just enough digits
+// to tell it from its neighbours: in full while the axis values are below 1e6 and
+// the step at least 0.0001, else in e-notation (3e+29, 1.5e-08).
+func (a axis) label(at float64) string {
 	if a.log {
-		return strconv.FormatFloat(v, 'g', -1, 64)
+		return pow10Label(int(math.Round(at)))
 	}
-	// Round away float noise (0.30000000000000004) relative to the step.
-	s := strconv.FormatFloat(v, 'g', 4, 64)
-	if math.Abs(v) < a.step*1e-6 {
-		s = "0"
+	if math.Abs(at) < a.step*1e-6 {
+		return "0"
 	}
-	return s
+	stepExp := int(math.Floor(math.Log10(a.step) + 1e-9))
+	maxExp := int(math.Floor(math.Log10(math.Max(math.Abs(a.lo), math.Abs(a.hi))) + 1e-9))
+	if stepExp >= -4 && maxExp < 6 {
+		return trimZeros(strconv.FormatFloat(at, 'f', max(0, -stepExp), 64))
+	}
+	vExp := int(math.Floor(math.Log10(math.Abs(at)) + 1e-9))
+	return trimZeros(strconv.FormatFloat(at, 'e', max(0, vExp-stepExp), 64))
+}
+
+// pow10Label writes 10^k: in full for -3 <= k <= 5, else as 1e+30, 1e-08.
+func pow10Label(k int) string {
+	switch {
+	case k >= 0 && k <= 5:
+		return "1" + strings.Repeat("0", k)
+	case k < 0 && k >= -3:
+		return "0." + strings.Repeat("0", -k-1) + "1"
+	}
+	return fmt.Sprintf("1e%+03d", k)
+}
+
+// trimZeros drops the trailing zeros of a decimal fraction, in plain or
+// e-notation: 0.500 -> 0.5, 1.0 -> 1, 1.50e+20 -> 1.5e+20; 70 stays 70.
+func trimZeros(s string) string {
+	mant, exp := s, ""
+	if i := strings.IndexByte(s, 'e'); i >= 0 {
+		mant, exp = s[:i], s[i:]
+	}
+	if strings.Contains(mant, ".") {
+		mant = strings.TrimSuffix(strings.TrimRight(mant, "0"), ".")
+	}
+	return mant + exp
 }
 
 // scatterText is the plain-text rendering of a scatter plot: a coarse character grid.
 func scatterText(title, xLabel, yLabel string, x, y []float64, opt ScatterOptions) string {
 	const cols, rows = 56, 14
-	xa, ya := newAxis(x, opt.LogX), newAxis(y, opt.LogY)
+	xa, ya := newAxis(x, opt.LogX, 0, true), newAxis(y, opt.LogY, 0, false)
 	grid := make([][]rune, rows)
 	for r := range grid {
 		grid[r] = []rune(strings.Repeat(" ", cols))
@@ -262,30 +370,15 @@ func scatterText(title, xLabel, yLabel string, x, y []float64, opt ScatterOption
 		label := ""
 		switch r {
 		case 0:
-			label = ya.format(ya.top())
+			label = ya.ticks[len(ya.ticks)-1].label
 		case rows - 1:
-			label = ya.format(ya.bottom())
+			label = ya.ticks[0].label
 		}
 		fmt.Fprintf(&b, "%10s |%s\n", label, strings.TrimRight(string(grid[r]), " "))
 	}
 	fmt.Fprintf(&b, "%10s +%s\n", "", strings.Repeat("-", cols))
-	lo, hi := xa.format(xa.bottom()), xa.format(xa.top())
+	lo, hi := xa.ticks[0].label, xa.ticks[len(xa.ticks)-1].label
 	fmt.Fprintf(&b, "%10s  %s%s\n", "", padRight(lo, cols-len(hi)), hi)
 	fmt.Fprintf(&b, "%10s  x: %s\n", "", xLabel)
 	return b.String()
-}
-
-// bottom and top return the domain ends in data units.
-func (a axis) bottom() float64 {
-	if a.log {
-		return math.Pow(10, a.lo)
-	}
-	return a.lo
-}
-
-func (a axis) top() float64 {
-	if a.log {
-		return math.Pow(10, a.hi)
-	}
-	return a.hi
 }

@@ -132,8 +132,9 @@ tol, strict = float(sys.argv[3]), sys.argv[4] == "1"
 bad = 0
 worst = 0.0
 for r, d in zip(ref["runs"], dev["runs"]):
-    for name, rm in r["scores"].items():
-        dm = d["scores"][name]
+    dms = {m["name"]: m["values"] for m in d["scores"]}
+    for m in r["scores"]:
+        name, rm, dm = m["name"], m["values"], dms[m["name"]]
         flat_r = [v for row in rm for v in row]
         flat_d = [v for row in dm for v in row]
         if any(not math.isfinite(v) for v in flat_d):
@@ -167,12 +168,12 @@ for proxy in ${PROXIES:-synflow snip grasp}; do
 		extra=(-data "$data")
 		;;
 	esac
-	log "search -proxy $proxy -seeds $seeds: $backend against $ref"
+	log "search -proxy $proxy -seed $seeds: $backend against $ref"
 	ok=1
 	for which in device ref; do
 		be=$backend
 		[[ $which == ref ]] && be=$ref
-		if ! "$bin" search -json -proxy "$proxy" -seeds "$seeds" -backend "$be" "${extra[@]}" \
+		if ! "$bin" search -json -proxy "$proxy" -seed "$seeds" -backend "$be" "${extra[@]}" \
 			>"$results/search-$proxy-$which.json" 2>"$results/search-$proxy-$which.err"; then
 			echo "FAIL: search on $be:"
 			tail -5 "$results/search-$proxy-$which.err"

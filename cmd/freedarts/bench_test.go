@@ -14,23 +14,12 @@ func TestBenchList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Fields(out); strings.Join(got, ",") != strings.Join(benchCaseNames(), ",") {
+	if got := strings.Fields(out); strings.Join(got, ",") != strings.Join(bench.StandardNames(), ",") {
 		t.Errorf("-list printed %q", out)
 	}
 }
 
 func TestBenchCaseSelection(t *testing.T) {
-	all, err := selectBenchCases("all")
-	if err != nil || len(all) != len(benchCases) {
-		t.Fatalf("all: %d cases, %v", len(all), err)
-	}
-	two, err := selectBenchCases("nb201-snip, darts20-synflow")
-	if err != nil || len(two) != 2 || two[0].Name != "nb201-snip" || two[1].Name != "darts20-synflow" {
-		t.Fatalf("two: %+v, %v", two, err)
-	}
-	if !needsData(two) || needsData(two[1:]) {
-		t.Error("needsData")
-	}
 	if _, err := runCLI(t, "bench", "-cases", "nope"); err == nil || !strings.Contains(err.Error(), "unknown case") {
 		t.Errorf("unknown case: %v", err)
 	}
@@ -57,14 +46,14 @@ func TestBenchRun(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 
-	saved := benchCases
-	defer func() { benchCases = saved }()
-	benchCases = append(benchCases, benchCase{Name: "ghost", Space: "no-such-space", Proxy: "synflow", Batch: 1})
-	out, err = runCLI(t, "bench", "-cases", "nb201-synflow,ghost", "-repeat", "1", "-peak-size", "128")
+	saved := bench.Standard
+	defer func() { bench.Standard = saved }()
+	bench.Standard = append(bench.Standard, bench.CaseDef{Name: "ghost", Space: "no-such-space", Proxy: "synflow", Batch: 1})
+	out, err = runCLI(t, "bench", "-cases", "nb201-synflow,ghost", "-repeat", "1", "-peak-size", "128", "-ops")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"backend " + backend.Default, "matmul peak (128x128)", "nb201-synflow", "ghost", `note: ghost skipped: space "no-such-space" is not registered`} {
+	for _, want := range []string{"backend " + backend.Default, "matmul peak (128x128)", "nb201-synflow", "ghost", `note: ghost skipped: unknown space "no-such-space"`, "nb201-synflow: scoring graph by op type"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

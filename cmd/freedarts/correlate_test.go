@@ -5,16 +5,16 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	"time"
 )
 
 func correlateJSON(t *testing.T, args ...string) correlateReport {
 	t.Helper()
-	out, err := runCLI(t, append([]string{"correlate", "-json", "-bench", testBench, "-backend", "go"}, args...)...)
+	out, err := runCLI(t, append([]string{"correlate", "-json", "-bench", testBench, "-backend", "go", "-progress=false"}, args...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,11 +37,11 @@ func TestCorrelateResume(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	args := []string{"-proxies", "synflow,params,flops", "-indices", idx, "-out", csvPath, "-ensembles", "synflow+params"}
+	args := []string{"-proxy", "synflow,params,flops", "-indices", idx, "-out", csvPath, "-ensembles", "synflow+params"}
 	write("6111\n# a comment\n0\n\n15624\n")
 	rep := correlateJSON(t, args...)
-	if rep.Compute != backend.Compute(backend.Default) {
-		t.Errorf("report: compute %q, want %q", rep.Compute, backend.Compute(backend.Default))
+	if rep.Compute != compute() {
+		t.Errorf("report: compute %q, want %q", rep.Compute, compute())
 	}
 	if rep.Cells != 3 || rep.Resumed != 0 || len(rep.SecondsPerCell) != 3 {
 		t.Errorf("first run: %d cells, %d resumed, seconds %v", rep.Cells, rep.Resumed, rep.SecondsPerCell)
@@ -80,8 +80,8 @@ func TestCorrelateResume(t *testing.T) {
 	// no rows that would mix the two.
 	side := csvPath + ".settings"
 	recorded, err := os.ReadFile(side)
-	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(recorded)), " compute="+backend.Compute(backend.Default)) {
-		t.Fatalf("settings %q (%v), want the compute %q at the end", recorded, err, backend.Compute(backend.Default))
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(recorded)), " compute="+compute()) {
+		t.Fatalf("settings %q (%v), want the compute %q at the end", recorded, err, compute())
 	}
 	protocol, _, _ := strings.Cut(string(recorded), " compute=")
 	if err := os.WriteFile(side, []byte(protocol+" compute=xla:cuda\n"), 0o644); err != nil {
@@ -96,7 +96,7 @@ func TestCorrelateResume(t *testing.T) {
 		t.Errorf("adding a row to a file scored on xla:cuda: %v", err)
 	}
 	// A different proxy list cannot resume this file.
-	_, err = runCLI(t, "correlate", "-bench", testBench, "-proxies", "params,synflow", "-indices", idx, "-out", csvPath)
+	_, err = runCLI(t, "correlate", "-bench", testBench, "-proxy", "params,synflow", "-indices", idx, "-out", csvPath)
 	if err == nil || !strings.Contains(err.Error(), "the same proxies, in order") {
 		t.Errorf("resume with other proxies: %v", err)
 	}
@@ -110,7 +110,7 @@ func TestCorrelateDraw(t *testing.T) {
 	dir := t.TempDir()
 	scores := func(draw, name string) string {
 		out := filepath.Join(dir, name)
-		correlateJSON(t, "-proxies", "synflow,grad_norm", "-batch", "8", "-data", testData, "-indices", writeIndices(t, dir, "6111\n0\n"),
+		correlateJSON(t, "-proxy", "synflow,grad_norm", "-batch", "8", "-data", testData, "-indices", writeIndices(t, dir, "6111\n0\n"),
 			"-draw", draw, "-out", out)
 		data, err := os.ReadFile(out)
 		if err != nil {
@@ -123,7 +123,7 @@ func TestCorrelateDraw(t *testing.T) {
 		t.Errorf("per-cell draw, two runs:\n%s\n%s", a, b)
 	}
 	// A file scored per cell cannot be resumed with shared draws.
-	_, err := runCLI(t, "correlate", "-bench", testBench, "-proxies", "synflow,grad_norm", "-batch", "8", "-data", testData,
+	_, err := runCLI(t, "correlate", "-bench", testBench, "-proxy", "synflow,grad_norm", "-batch", "8", "-data", testData,
 		"-indices", filepath.Join(dir, "indices.txt"), "-draw", "shared", "-out", filepath.Join(dir, "a.csv"))
 	if err == nil || !strings.Contains(err.Error(), `scored with "seed=0 draw=per-cell batch=8 data=`) {
 		t.Errorf("resuming a per-cell file with -draw shared: %v", err)
@@ -148,7 +148,7 @@ func TestCorrelateConvBias(t *testing.T) {
 	idx := writeIndices(t, dir, "6111\n1000\n")
 	rows := func(name string, extra ...string) [][]string {
 		out := filepath.Join(dir, name)
-		rep := correlateJSON(t, append([]string{"-proxies", "snip,fisher", "-batch", "8", "-data", testData, "-indices", idx, "-out", out}, extra...)...)
+		rep := correlateJSON(t, append([]string{"-proxy", "snip,fisher", "-batch", "8", "-data", testData, "-indices", idx, "-out", out}, extra...)...)
 		if rep.ConvBias != (len(extra) > 0) {
 			t.Errorf("%s: report says conv_bias %v", name, rep.ConvBias)
 		}
@@ -169,7 +169,7 @@ func TestCorrelateConvBias(t *testing.T) {
 			t.Errorf("cell %s: snip %s -> %s, fisher %s -> %s: want snip kept, fisher moved", plain[i][0], plain[i][2], biased[i][2], plain[i][3], biased[i][3])
 		}
 	}
-	_, err := runCLI(t, "correlate", "-bench", testBench, "-proxies", "snip,fisher", "-batch", "8", "-data", testData,
+	_, err := runCLI(t, "correlate", "-bench", testBench, "-proxy", "snip,fisher", "-batch", "8", "-data", testData,
 		"-indices", idx, "-out", filepath.Join(dir, "bias.csv"))
 	if err == nil || !strings.Contains(err.Error(), "conv-bias") {
 		t.Errorf("resuming a -conv-bias file without it: %v", err)
@@ -196,11 +196,11 @@ func writeIndices(t *testing.T, dir, s string) string {
 
 func TestCorrelateTable(t *testing.T) {
 	needFile(t, testBench)
-	out, err := runCLI(t, "correlate", "-bench", testBench, "-proxies", "params,flops", "-sample", "20", "-sample-seed", "3")
+	out, err := runCLI(t, "correlate", "-bench", testBench, "-proxy", "params,flops", "-sample", "20", "-sample-seed", "3", "-progress=false")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"on 20 NAS-Bench-201 cells", "cifar10_test rho", "cifar10valid_test rho", "imagenet16_test rho", "\nflops "} {
+	for _, want := range []string{"on 20 NAS-Bench-201 cells", "CIFAR-10 ρ", "CIFAR-10 (c10-valid) ρ", "ImageNet16-120 ρ", "s/cell", "\nflops "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -217,20 +217,101 @@ func TestCorrelateErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"-space", "darts"}, "only nb201"},
-		{[]string{"-proxies", "synfow"}, `unknown proxy "synfow"`},
-		{[]string{"-proxies", "params", "-indices", bad}, `line 2: "99999" is not an index`},
-		{[]string{"-proxies", "params", "-indices", filepath.Join(dir, "none.txt")}, "-indices"},
-		{[]string{"-proxies", "params", "-sample", "0"}, "sample of 0 cells"},
-		{[]string{"-proxies", "params,flops", "-ensembles", "params+snip"}, `"snip" is not among -proxies`},
-		{[]string{"-proxies", "params,flops", "-ensembles", "params"}, "has one proxy"},
-		{[]string{"-proxies", "snip", "-data", "/nonexistent"}, `-data "/nonexistent"`},
-		{[]string{"-workers", "0"}, "-workers 0"},
-		{[]string{"-proxies", "params", "-draw", "fresh"}, `-draw "fresh": want shared or per-cell`},
+		{[]string{"-proxy", "synfow"}, `unknown proxy "synfow"`},
+		{[]string{"-proxy", "params", "-indices", bad}, `line 2: "99999" is not an index`},
+		{[]string{"-proxy", "params", "-indices", filepath.Join(dir, "none.txt")}, "-indices"},
+		{[]string{"-proxy", "params", "-sample", "0"}, "sample of 0 cells"},
+		{[]string{"-proxy", "params,flops", "-ensembles", "params+snip"}, `-ensembles "params+snip": "snip" is not among the proxies params,flops`},
+		{[]string{"-proxy", "params,flops", "-ensembles", "params"}, "has one proxy"},
+		{[]string{"-proxy", "snip", "-data", "/nonexistent"}, `-data "/nonexistent"`},
+		{[]string{"-proxy", "params", "-workers", "0"}, "-workers 0: want >= 1"},
+		{[]string{"-proxy", "params", "-draw", "fresh"}, `-draw "fresh": want shared or per-cell`},
 		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-proxy", "snip", "-data", testData, "-batch", "0"}, "-batch 0: want 1 to 4000, the images in the dataset"},
+		{[]string{"-proxy", "params", "-bench", "none"}, `-bench "none": correlate needs the NAS-Bench-201 accuracy table`},
 	} {
-		_, err := runCLI(t, append([]string{"correlate", "-bench", testBench}, tc.args...)...)
+		args := append([]string{"correlate", "-bench", testBench}, tc.args...)
+		if slices.Contains(tc.args, "-bench") {
+			args = append([]string{"correlate"}, tc.args...)
+		}
+		_, err := runCLI(t, args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error containing %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// stderrOf runs f with os.Stderr sent to a file and returns what f wrote
+// there.
+func stderrOf(t *testing.T, f func()) string {
+	t.Helper()
+	tmp, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tmp.Close()
+	saved := os.Stderr
+	os.Stderr = tmp
+	defer func() { os.Stderr = saved }()
+	f()
+	data, err := os.ReadFile(tmp.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestCorrelateProgress: a progress line per cell on stderr, none with
+// -progress=false.
+func TestCorrelateProgress(t *testing.T) {
+	needFile(t, testBench)
+	idx := writeIndices(t, t.TempDir(), "6111\n0\n")
+	for _, tc := range []struct {
+		flag  string
+		lines int
+	}{{"-progress=true", 2}, {"-progress=false", 0}} {
+		got := stderrOf(t, func() { correlateJSON(t, "-proxy", "params,flops", "-indices", idx, tc.flag) })
+		if n := strings.Count(got, "correlate: "); n != tc.lines || (n > 0 && !strings.Contains(got, "/2 cell 6111 (params ")) {
+			t.Errorf("%s: stderr\n%s\nwant %d progress lines", tc.flag, got, tc.lines)
+		}
+	}
+}
+
+// TestCorrelateInterrupt sends SIGINT while a study runs: it stops with
+// the cells done written, and a second run resumes from them.
+func TestCorrelateInterrupt(t *testing.T) {
+	needFile(t, testBench)
+	self, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvPath := filepath.Join(t.TempDir(), "scores.csv")
+	args := []string{"correlate", "-bench", testBench, "-backend", "go", "-proxy", "synflow", "-sample", "40", "-out", csvPath, "-progress=false"}
+	errc := make(chan error, 1)
+	go func() { _, err := runCLI(t, args...); errc <- err }()
+	// The first row is written once the signal is caught: interrupt then.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if data, _ := os.ReadFile(csvPath); strings.Count(string(data), "\n") >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no cell scored in a minute")
+		}
+	}
+	if err := self.Signal(os.Interrupt); err != nil {
+		t.Skipf("cannot interrupt this process: %v", err)
+	}
+	err = <-errc
+	if err == nil || !strings.Contains(err.Error(), "correlate: interrupted after ") || !strings.Contains(err.Error(), "run the same command again to resume") {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	data, _ := os.ReadFile(csvPath)
+	rows := strings.Count(string(data), "\n") - 1
+	if rows < 1 || rows >= 40 || !strings.Contains(err.Error(), "after "+strconv.Itoa(rows)+" new cells") {
+		t.Errorf("interrupted run: %v, file of %d rows", err, rows)
+	}
+	rep := correlateJSON(t, args[1:]...)
+	if rep.Resumed != rows || rep.Cells != 40 {
+		t.Errorf("resumed run: %d cells, %d resumed; want 40 and %d", rep.Cells, rep.Resumed, rows)
 	}
 }

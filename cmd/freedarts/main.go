@@ -5,7 +5,12 @@
 //	freedarts help COMMAND     flags of one command
 //
 // Every command runs on GoMLX's pure-Go backend unless -backend or
-// $GOMLX_BACKEND names another ("xla:cpu", "xla:cuda", ...).
+// $GOMLX_BACKEND names another ("xla:cpu", "xla:cuda", ...). The commands
+// parse flags and print; the work is done by the library packages that the
+// notebooks call too (freedarts, freedarts/study, freedarts/bench, spaces).
+//
+// Exit status: 0 on success, 1 when a run fails, 2 for bad usage (unknown
+// command or flag, a flag value out of range).
 package main
 
 import (
@@ -18,9 +23,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/compute"
-
+	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	"github.com/freedarts/freedarts-gonb/spaces"
+	_ "github.com/freedarts/freedarts-gonb/spaces/darts" // registers darts
+	_ "github.com/freedarts/freedarts-gonb/spaces/mobile"
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
 // command is one subcommand; each lives in its own file and registers itself.
@@ -34,29 +42,55 @@ var commands = map[string]command{}
 func register(c command) { commands[c.Name] = c }
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "freedarts:", err)
-		}
-		os.Exit(2)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs the command line args and returns the exit status; results go
+// to stdout, usage and errors to stderr.
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	var u usageError
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
+		fmt.Fprintln(stderr, "freedarts:", err)
+		fmt.Fprintln(stderr, "run 'freedarts help' for the commands, 'freedarts help COMMAND' for its flags")
+		return 2
+	default:
+		fmt.Fprintln(stderr, "freedarts:", err)
+		return 1
 	}
 }
 
-func run(args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
-		usage(out)
-		return nil
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return usageErrorf("no command")
 	}
 	name := args[0]
-	if name == "help" && len(args) > 1 {
-		name, args = args[1], []string{args[1], "-h"}
+	switch name {
+	case "-h", "-help", "--help":
+		usage(stdout)
+		return nil
+	case "help":
+		if len(args) == 1 {
+			usage(stdout)
+			return nil
+		}
+		c, ok := commands[args[1]]
+		if !ok {
+			return usageErrorf("help: unknown command %q", args[1])
+		}
+		// The help asked for goes to stdout; -h on a command and flag errors
+		// go to stderr.
+		return c.Run([]string{"-h"}, withUsageTo(stdout))
 	}
 	c, ok := commands[name]
 	if !ok {
-		usage(os.Stderr)
-		return fmt.Errorf("unknown command %q", name)
+		return usageErrorf("unknown command %q", name)
 	}
-	return c.Run(args[1:], out)
+	return c.Run(args[1:], withUsageTo(stderr).withOut(stdout))
 }
 
 func usage(w io.Writer) {
@@ -72,12 +106,48 @@ func usage(w io.Writer) {
 	}
 }
 
-// newFlags returns a FlagSet that reports errors instead of exiting, so
-// run() stays testable.
+// usageError is bad usage: exit status 2.
+type usageError struct{ error }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// usageOut is the writer a command prints to, carrying where its flag set
+// writes usage text (stderr, or stdout for `help COMMAND`).
+type usageOut struct {
+	io.Writer
+	usage io.Writer
+}
+
+func withUsageTo(w io.Writer) usageOut { return usageOut{Writer: w, usage: w} }
+
+func (u usageOut) withOut(w io.Writer) usageOut { u.Writer = w; return u }
+
+// newFlags returns a FlagSet that reports errors instead of exiting, writing
+// usage where out says (see usageOut; stderr for a plain io.Writer).
 func newFlags(name string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("freedarts "+name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(os.Stderr)
+	if u, ok := out.(usageOut); ok {
+		fs.SetOutput(u.usage)
+	}
 	return fs
+}
+
+// parse parses args and rejects positional arguments; errors are usage
+// errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("%s: unexpected arguments %q", fs.Name(), fs.Args())
+	}
+	return nil
 }
 
 // backendFlag adds the -backend flag every command shares.
@@ -85,22 +155,92 @@ func backendFlag(fs *flag.FlagSet) *string {
 	return fs.String("backend", "", fmt.Sprintf("compute backend: go, xla:cpu, xla:cuda or xla:/path/to/plugin.so (default $%s, else %s)", backend.EnvVar, backend.Default))
 }
 
-// openBackend opens the backend a -backend flag names and returns it with
-// its resolved configuration string, which results record.
-func openBackend(flagValue string) (compute.Backend, string, error) {
-	cfg := backend.Config(flagValue)
-	b, err := backend.Open(cfg)
-	return b, cfg, err
+// progressFlag adds -progress: progress lines on stderr, on by default.
+func progressFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("progress", true, "print progress on stderr")
 }
 
-// existing returns the first path that exists, or "".
-func existing(paths ...string) string {
-	for _, p := range paths {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+// Default data locations: the repository's sample data, when run from the
+// repository root. Every command that reads data takes -data and -bench and
+// falls back to these when they exist.
+const (
+	defaultDataDir = "../shared/data/cifar10"
+	defaultBench   = "../shared/data/nb201/nb201_accuracy.csv"
+)
+
+// dataFlag adds -data, the CIFAR-10 images of the data proxies.
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", "", "CIFAR-10 binary file, or a directory holding data_batch_1.bin or train_first4000.bin (default "+defaultDataDir+" when present)")
+}
+
+// benchFlag adds -bench, the NAS-Bench-201 accuracy table.
+func benchFlag(fs *flag.FlagSet) *string {
+	return fs.String("bench", "", "NAS-Bench-201 accuracy CSV (default "+defaultBench+" when present; \"none\" to skip)")
+}
+
+// shapeFlags adds -space and the shape flags every space understands.
+func shapeFlags(fs *flag.FlagSet) (*string, *spaces.Shape) {
+	var b strings.Builder
+	b.WriteString("search space:")
+	for _, n := range spaces.Names() {
+		d, _ := spaces.Lookup(n)
+		fmt.Fprintf(&b, "\n    %s: %s", n, d.Doc)
 	}
-	return ""
+	name := fs.String("space", "nb201", b.String())
+	var sh spaces.Shape
+	fs.IntVar(&sh.Cells, "cells", 0, "depth: cells per stage (nb201) or total cells (darts); 0 = the space's default")
+	fs.IntVar(&sh.Channels, "channels", 0, "initial width C; 0 = the space's default")
+	fs.IntVar(&sh.Input, "input", 0, "input height and width; 0 = the space's default")
+	fs.IntVar(&sh.Classes, "classes", 0, "classifier outputs; 0 = the space's default")
+	fs.BoolVar(&sh.ImageNet, "imagenet", false, "the space's ImageNet-sized network (see -space); the flags above still override it")
+	return name, &sh
+}
+
+// newSpace builds the space the shape flags name; an unknown space or a
+// shape it cannot take is a usage error.
+func newSpace(name string, sh spaces.Shape) (spaces.Space, error) {
+	s, err := spaces.New(name, sh)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("-space %s: %w", name, err)}
+	}
+	return s, nil
+}
+
+// loadData reads the CIFAR-10 training file that -data names (a file, or
+// a directory: cifar10.Find); "" is the default directory.
+func loadData(flagValue string) (*cifar10.Dataset, string, error) {
+	if flagValue == "" {
+		flagValue = defaultDataDir
+	}
+	path, err := cifar10.Find(flagValue, cifar10.TrainFiles)
+	if err != nil {
+		return nil, "", fmt.Errorf("-data %q: %w", flagValue, err)
+	}
+	d, err := cifar10.Load(path, 0)
+	return d, path, err
+}
+
+// loadBench reads the table -bench names: "" is the default when it exists
+// (else nil, with a note), "none" is nil.
+func loadBench(flagValue string) (b *nb201.Bench, path, note string, err error) {
+	switch {
+	case flagValue == "none":
+		return nil, "", "", nil
+	case flagValue == "" && !exists(defaultBench):
+		return nil, "", "no benchmark table (-bench): accuracies not looked up", nil
+	case flagValue == "":
+		flagValue = defaultBench
+	}
+	b, err = nb201.LoadBench(flagValue)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("-bench: %w", err)
+	}
+	return b, flagValue, "", nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // parseSeeds reads "0,1,2" or "0-4" (or a mix: "0-2,7").
@@ -115,10 +255,13 @@ func parseSeeds(s string) ([]uint64, error) {
 		lo, err1 := strconv.ParseUint(a, 10, 64)
 		hi, err2 := strconv.ParseUint(b, 10, 64)
 		if err1 != nil || err2 != nil || hi < lo || hi-lo > 1_000_000 {
-			return nil, fmt.Errorf("-seeds %q: bad seed or range %q (want a list like 0,1,2 or a range like 0-4)", s, part)
+			return nil, usageErrorf("-seed %q: bad seed or range %q (want a list like 0,1,2 or a range like 0-4)", s, part)
 		}
-		for v := lo; v <= hi; v++ {
+		for v := lo; ; v++ {
 			seeds = append(seeds, v)
+			if v == hi {
+				break
+			}
 		}
 	}
 	return seeds, nil

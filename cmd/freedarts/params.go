@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/freedarts/freedarts-gonb/spaces"
 	"github.com/freedarts/freedarts-gonb/spaces/darts"
 )
 
@@ -40,24 +41,24 @@ func runParams(args []string, out io.Writer) error {
 	imagenet := fs.Bool("imagenet", false, "the DARTS ImageNet network (NetworkImageNet) instead of NetworkCIFAR")
 	aux := fs.Bool("auxiliary", false, "include the auxiliary head")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("params: unexpected arguments %q", fs.Args())
 	}
 	g, err := darts.LookupGenotype(*genotype)
 	if err != nil {
-		return err
+		return usageError{fmt.Errorf("-genotype: %w", err)}
 	}
 	cfg := darts.EvalConfig()
 	if *imagenet {
 		cfg = darts.Config{C: 48, Layers: 14, Classes: 1000, InputSize: 224, ImageNet: true}
 	}
-	setDefaults(&cfg, spaceConfig{Cells: *cells, Channels: *channels, Input: *input, Classes: *classes})
+	spaces.Set(&cfg.Layers, *cells)
+	spaces.Set(&cfg.C, *channels)
+	spaces.Set(&cfg.InputSize, *input)
+	spaces.Set(&cfg.Classes, *classes)
 	rep := paramsReport{Genotype: g.String(), Cells: cfg.Layers, Channels: cfg.C, Classes: cfg.Classes, Input: cfg.InputSize, ImageNet: cfg.ImageNet, Auxiliary: *aux}
 	if rep.ParamsNoAux, err = darts.ParamCount(cfg, g, false); err != nil {
-		return err
+		return usageError{err}
 	}
 	rep.Params = rep.ParamsNoAux
 	if *aux {

@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	"github.com/freedarts/freedarts-gonb/internal/shareddata"
 )
 
 // Paths of the repository's sample data, from this package's directory.
@@ -19,17 +20,42 @@ const (
 
 func needFile(t *testing.T, path string) {
 	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("sample data absent: %v", err)
-	}
+	shareddata.Need(t, path) // skips without it, fails with CI=true
 }
 
+// runCLI runs the command line and returns its stdout, and an error holding
+// the exit status and stderr when the status is not 0.
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
-	err := run(args, &out)
-	return out.String(), err
+	out, _, err := runStatus(t, args...)
+	return out, err
 }
+
+// runStatus is runCLI with the exit status too.
+func runStatus(t *testing.T, args ...string) (string, int, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	if code != 0 {
+		return stdout.String(), code, fmt.Errorf("exit status %d: %s", code, stderr.String())
+	}
+	return stdout.String(), 0, nil
+}
+
+// matrix returns the named score matrix of a run.
+func matrix(t *testing.T, r searchRun, alpha string) [][]float64 {
+	t.Helper()
+	for _, m := range r.Scores {
+		if m.Name == alpha {
+			return m.Values
+		}
+	}
+	t.Errorf("seed %d: no scores of %q", r.Seed, alpha)
+	return nil
+}
+
+// compute is what a report names the default backend's compute.
+func compute() string { return (&backend.Backend{Config: backend.Default}).Compute() }
 
 func searchJSON(t *testing.T, args ...string) searchReport {
 	t.Helper()
@@ -49,9 +75,9 @@ func searchJSON(t *testing.T, args ...string) searchReport {
 // seeds 0-4 is at least 93.0 (the reference PyTorch code: 93.55).
 func TestSynFlowQuality(t *testing.T) {
 	needFile(t, testBench)
-	rep := searchJSON(t, "-proxy", "synflow", "-seeds", "0-4", "-bench", testBench, "-backend", "go")
+	rep := searchJSON(t, "-proxy", "synflow", "-seed", "0-4", "-bench", testBench, "-backend", "go")
 	if len(rep.Runs) != 5 || rep.Space != "nb201" || rep.Proxy != "synflow" || rep.Backend != backend.Default ||
-		rep.Compute != backend.Compute(backend.Default) {
+		rep.Compute != compute() {
 		t.Fatalf("report header or runs wrong: %+v", rep)
 	}
 	sum := 0.0
@@ -59,8 +85,8 @@ func TestSynFlowQuality(t *testing.T) {
 		if r.Accuracy == nil {
 			t.Fatalf("seed %d: no accuracy despite -bench", r.Seed)
 		}
-		sum += (*r.Accuracy)["cifar10_test"]
-		if len(r.Scores["alpha"]) != 6 || len(r.Scores["alpha"][0]) != 5 {
+		sum += r.Accuracy["cifar10_test"]
+		if m := matrix(t, r, "alpha"); len(m) != 6 || len(m[0]) != 5 {
 			t.Errorf("seed %d: scores %v, want a 6x5 matrix", r.Seed, r.Scores)
 		}
 	}
@@ -72,11 +98,11 @@ func TestSynFlowQuality(t *testing.T) {
 }
 
 func TestSearchTableAndNoBench(t *testing.T) {
-	out, err := runCLI(t, "search", "-bench", "", "-seeds", "1", "-cells", "1", "-channels", "4", "-input", "8")
+	out, err := runCLI(t, "search", "-bench", "none", "-seed", "1", "-cells", "1", "-channels", "4", "-input", "8")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"space nb201, proxy synflow, backend " + backend.Compute(backend.Default) + ", alpha std", "seed", "mean"} {
+	for _, want := range []string{"space nb201, proxy synflow, backend " + compute() + ", alpha std", "seed", "mean"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -88,14 +114,14 @@ func TestSearchTableAndNoBench(t *testing.T) {
 // runs carry no accuracy.
 func TestSearchJSONDataProxy(t *testing.T) {
 	needFile(t, testData)
-	args := []string{"-proxy", "snip", "-data", testData, "-batch", "8", "-cells", "1", "-channels", "4", "-seeds", "0,0"}
+	args := []string{"-proxy", "snip", "-data", testData, "-batch", "8", "-cells", "1", "-channels", "4", "-seed", "0,0"}
 	rep := searchJSON(t, args...)
 	if len(rep.Runs) != 2 || !strings.HasSuffix(rep.Data, "train_first4000.bin") {
 		t.Fatalf("runs %d, data %q", len(rep.Runs), rep.Data)
 	}
 	for _, r := range rep.Runs {
 		if r.Accuracy != nil {
-			t.Errorf("accuracy %v without a bench file", *r.Accuracy)
+			t.Errorf("accuracy %v without a bench file", r.Accuracy)
 		}
 	}
 	a, b := rep.Runs[0], rep.Runs[1]
@@ -111,9 +137,9 @@ func TestSearchErrors(t *testing.T) {
 	}{
 		{[]string{"search", "-proxy", "synfow"}, `unknown proxy "synfow"`},
 		{[]string{"search", "-space", "nope"}, `unknown space "nope"`},
-		{[]string{"search", "-seeds", "3-1"}, `bad seed or range "3-1"`},
+		{[]string{"search", "-seed", "3-1"}, `bad seed or range "3-1"`},
 		{[]string{"search", "-backend", "tpu"}, `unknown backend "tpu"`},
-		{[]string{"search", "-channels", "-2"}, "width C=-2"},
+		{[]string{"search", "-channels", "-2"}, "channels -2, want > 0"},
 		{[]string{"search", "-proxy", "snip", "-data", "/nonexistent"}, `-data "/nonexistent"`},
 		{[]string{"search", "-bench", "/nonexistent.csv"}, "/nonexistent.csv"},
 		{[]string{"search", "extra"}, "unexpected arguments"},
@@ -144,6 +170,36 @@ func TestParseSeeds(t *testing.T) {
 	for _, bad := range []string{"", "x", "1x", "-1", "5-2", "1,,2"} {
 		if _, err := parseSeeds(bad); err == nil {
 			t.Errorf("parseSeeds(%q) accepted", bad)
+		}
+	}
+}
+
+// TestExitStatus: 0 for a run and for help, 2 for bad usage, 1 for a run
+// that fails; usage and errors on stderr, nothing on stdout.
+func TestExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		status int
+		stdout string
+	}{
+		{[]string{"help"}, 0, "usage: freedarts COMMAND"},
+		{[]string{"help", "search"}, 0, "-proxy"},
+		{[]string{"search", "-h"}, 0, ""},
+		{nil, 2, ""},
+		{[]string{"frobnicate"}, 2, ""},
+		{[]string{"help", "frobnicate"}, 2, ""},
+		{[]string{"search", "-no-such-flag"}, 2, ""},
+		{[]string{"search", "-proxy", "nope"}, 2, ""},
+		{[]string{"search", "-alpha-std", "-1", "-bench", "none"}, 2, ""},
+		{[]string{"search", "-cells", "1", "-channels", "4", "-input", "8", "-alpha-std", "1e300", "-bench", "none"}, 1, ""},
+	} {
+		var stdout, stderr bytes.Buffer
+		status := run(tc.args, &stdout, &stderr)
+		if status != tc.status || !strings.Contains(stdout.String(), tc.stdout) || (tc.stdout == "" && stdout.Len() > 0) {
+			t.Errorf("%q: status %d, stdout %q, stderr %q; want status %d, stdout with %q", tc.args, status, stdout.String(), stderr.String(), tc.status, tc.stdout)
+		}
+		if status == 2 && !strings.Contains(stderr.String(), "freedarts help") && !strings.Contains(stderr.String(), "usage") {
+			t.Errorf("%q: stderr %q does not say how to get help", tc.args, stderr.String())
 		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestSearchDARTS(t *testing.T) {
-	rep := searchJSON(t, "-space", "darts", "-cells", "3", "-channels", "4", "-input", "8", "-seeds", "0,0")
+	rep := searchJSON(t, "-space", "darts", "-cells", "3", "-channels", "4", "-input", "8", "-seed", "0,0")
 	if rep.Space != "darts" || len(rep.Runs) != 2 || rep.AlphaStd != 1e-3 {
 		t.Fatalf("report %+v", rep)
 	}
@@ -20,25 +20,8 @@ func TestSearchDARTS(t *testing.T) {
 		t.Errorf("arch %q: %v", a.Arch, err)
 	}
 	for _, name := range []string{darts.NormalAlpha, darts.ReduceAlpha} {
-		if m := a.Scores[name]; len(m) != darts.NumEdges || len(m[0]) != darts.NumOps {
+		if m := matrix(t, a, name); len(m) != darts.NumEdges || len(m[0]) != darts.NumOps {
 			t.Errorf("scores %s: %v", name, m)
-		}
-	}
-}
-
-func TestDARTSConfigFromFlags(t *testing.T) {
-	for _, tc := range []struct {
-		in   spaceConfig
-		want darts.Config
-	}{
-		{spaceConfig{}, darts.DefaultConfig()},
-		{spaceConfig{Cells: 20}, darts.DeepConfig()},
-		{spaceConfig{Cells: 14, Channels: 48, Input: 224}, darts.ImageNetConfig()},
-		{spaceConfig{Input: 224, Classes: 10}, darts.Config{C: 48, Layers: 14, Classes: 10, InputSize: 224, ImageNet: true}},
-		{spaceConfig{Input: 64}, darts.Config{C: 16, Layers: 8, Classes: 10, InputSize: 64}},
-	} {
-		if got := dartsConfig(tc.in); got != tc.want {
-			t.Errorf("dartsConfig(%+v) = %+v, want %+v", tc.in, got, tc.want)
 		}
 	}
 }
@@ -58,8 +41,8 @@ func TestSearchTablePeakRSS(t *testing.T) {
 // (the ImageNet-shaped DARTS one, above all) fails before any work.
 func TestSearchDataProxyNeedsCIFARInput(t *testing.T) {
 	for _, args := range [][]string{
-		{"search", "-space", "darts-imagenet", "-proxy", "snip"},
-		{"search", "-seeds", "0-1", "-space=darts", "-input", "224", "--proxy=grasp"},
+		{"search", "-space", "darts", "-imagenet", "-proxy", "snip"},
+		{"search", "-seed", "0-1", "-space=darts", "-input", "224", "--proxy=grasp"},
 		{"search", "-space", "nb201", "-input", "64", "-proxy", "snip"},
 	} {
 		_, err := runCLI(t, args...)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	"github.com/freedarts/freedarts-gonb/freedarts/bench"
 	"github.com/freedarts/freedarts-gonb/spaces/darts"
 )
 
@@ -47,27 +49,24 @@ func runTrain(args []string, out io.Writer) error {
 	fs.Float64Var(&cfg.DropPath, "drop-path", def.DropPath, "final drop-path probability (0 = off)")
 	fs.Float64Var(&cfg.AuxWeight, "aux-weight", def.AuxWeight, "auxiliary loss weight")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed of the weights, shuffling, augmentation and drop-path")
-	progress := fs.Bool("progress", false, "print every training step")
+	progress := progressFlag(fs)
 	backendName := backendFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object at the end instead of a line per epoch")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("train: unexpected arguments %q", fs.Args())
-	}
 	if *genotype == "" {
-		return fmt.Errorf("train: -genotype is required (a Genotype(...) string, or DARTS_V2)")
+		return usageErrorf("train: -genotype is required (a Genotype(...) string, or DARTS_V2)")
 	}
 	g, err := darts.LookupGenotype(*genotype)
 	if err != nil {
-		return err
+		return usageError{fmt.Errorf("-genotype: %w", err)}
 	}
 	netCfg := darts.EvalConfig()
 	netCfg.Layers, netCfg.C = *cells, *channels
 	net, err := darts.NewNetwork(netCfg, g, *aux)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	params, err := darts.ParamCount(netCfg, g, *aux)
 	if err != nil {
@@ -75,19 +74,22 @@ func runTrain(args []string, out io.Writer) error {
 	}
 	cfg.Epochs = *epochs
 
-	dataPath, err := resolveData(*dataFlag)
+	if *dataFlag == "" {
+		*dataFlag = defaultDataDir
+	}
+	dataPath, err := cifar10.Find(*dataFlag, cifar10.TrainFiles)
 	if err != nil {
-		return err
+		return fmt.Errorf("-data %q: %w", *dataFlag, err)
 	}
 	train, err := cifar10.Load(dataPath, *limit)
 	if err != nil {
 		return err
 	}
 	testPath := *testFlag
-	if testPath == "" {
-		dir := filepath.Dir(dataPath)
-		testPath = existing(filepath.Join(dir, "test_batch.bin"), filepath.Join(dir, "test_first1000.bin"))
-	} else if testPath == "none" {
+	switch testPath {
+	case "":
+		testPath, _ = cifar10.Find(filepath.Dir(dataPath), cifar10.TestFiles) // none: no test set
+	case "none":
 		testPath = ""
 	}
 	var test *cifar10.Dataset
@@ -96,10 +98,11 @@ func runTrain(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	b, bcfg, err := openBackend(*backendName)
+	b, err := backend.Open(*backendName)
 	if err != nil {
 		return err
 	}
+	bcfg := b.Config
 	rep := trainReport{Genotype: g.String(), Backend: bcfg, Data: dataPath, Test: testPath, Images: train.Len(), Params: params}
 	if !*asJSON {
 		cfg.Log = out
@@ -114,15 +117,15 @@ func runTrain(args []string, out io.Writer) error {
 			fmt.Fprintf(os.Stderr, "epoch %d/%d step %d/%d loss %.4f\n", p.Epoch, p.Epochs, p.Step, p.Steps, p.Loss)
 		}
 	}
-	res, err := darts.Train(b, net, train, test, cfg)
+	res, err := darts.Train(b.Backend, net, train, test, cfg)
 	if err != nil {
 		return err
 	}
 	rep.Epochs = res.Epochs
-	rep.PeakRSSMB, _ = peakRSSMB()
+	rep.PeakRSSMB = float64(bench.PeakRSS()) / (1 << 20)
 	if *asJSON {
 		return json.NewEncoder(out).Encode(rep)
 	}
-	fmt.Fprintln(out, peakRSSLine())
+	fmt.Fprintf(out, "peak RSS %.0f MiB\n", rep.PeakRSSMB)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -46,6 +47,33 @@ const (
 type Dataset struct {
 	Labels []uint8 // one per image, 0 to NumClasses-1
 	Pixels []uint8 // len(Labels) images of 3072 bytes each: R, G and B planes of 32x32, row-major
+}
+
+// TrainFiles and TestFiles are the names Find looks for in a directory:
+// the official first training batch and test batch, then the samples of
+// this repository's shared/data.
+var (
+	TrainFiles = []string{"data_batch_1.bin", "train_first4000.bin"}
+	TestFiles  = []string{"test_batch.bin", "test_first1000.bin"}
+)
+
+// Find returns path when it is a file, else the first of names that the
+// directory path holds. The error names the path and what was looked for.
+func Find(path string, names []string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("cifar10: %w (want CIFAR-10 in the official binary format)", err)
+	}
+	if !st.IsDir() {
+		return path, nil
+	}
+	for _, n := range names {
+		p := filepath.Join(path, n)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("cifar10: %s holds no %s", path, strings.Join(names, " or "))
 }
 
 // Load reads the first limit records (all of them if limit <= 0) of a CIFAR-10 binary file such

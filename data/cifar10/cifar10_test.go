@@ -10,9 +10,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/freedarts/freedarts-gonb/internal/shareddata"
 )
 
-// The shared data; tests that need it skip without it.
+// The shared data; tests that need it skip without it, or fail with CI=true.
 const (
 	testBin   = "../../../shared/data/cifar10/test_first1000.bin"
 	trainBin  = "../../../shared/data/cifar10/train_first4000.bin"
@@ -21,9 +23,7 @@ const (
 
 func skipIfAbsent(t *testing.T, path string) {
 	t.Helper()
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		t.Skipf("%s absent", path)
-	}
+	shareddata.Need(t, path)
 }
 
 // expectedImage normalises record i of the raw file bytes in float64, indexing the planes
@@ -367,4 +367,28 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestFind(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "test_first1000.bin")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path  string
+		names []string
+		want  string
+		err   string
+	}{
+		{file, TrainFiles, file, ""},
+		{dir, TestFiles, file, ""},
+		{dir, TrainFiles, "", "holds no data_batch_1.bin or train_first4000.bin"},
+		{filepath.Join(dir, "nope"), TrainFiles, "", "nope"},
+	} {
+		got, err := Find(tc.path, tc.names)
+		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("Find(%q, %v) = %q, %v; want %q, error with %q", tc.path, tc.names, got, err, tc.want, tc.err)
+		}
+	}
 }

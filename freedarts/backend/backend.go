@@ -19,6 +19,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // registers "go"
@@ -56,10 +57,36 @@ func Available() []string {
 	return names
 }
 
-// Open returns the backend for cfg (see Config). Errors name the
-// configuration and list what is available instead of panicking as
-// compute.NewWithConfig does for unknown names.
-func Open(cfg string) (b compute.Backend, err error) {
+// Backend is an open compute backend with the configuration it was opened
+// with, so that results can record what computed them.
+type Backend struct {
+	// Backend is the GoMLX backend. It is a field, not embedded, so that
+	// the wrapper cannot be handed to GoMLX by mistake: GoMLX ties every
+	// tensor to the backend value it was made with, and a wrapper and its
+	// inner backend are two values.
+	Backend compute.Backend
+	// Config is the resolved configuration ("go:ops_parallel", "xla:cpu").
+	Config string
+}
+
+// Compute names what computes a score: the configuration and, when set, the
+// binary's GOEXPERIMENT. Same seed and same Compute give the same scores;
+// the go backend's SIMD kernels (GOEXPERIMENT=simd) sum float32 products in
+// another order, so its scores differ from a plain build's in their last
+// digits.
+func (b *Backend) Compute() string {
+	if exp := GoExperiment(); exp != "" {
+		return b.Config + " GOEXPERIMENT=" + exp
+	}
+	return b.Config
+}
+
+// Open returns the backend that explicit names, resolved by Config ("" is
+// $GOMLX_BACKEND, else Default). Errors name the configuration and list what
+// is available instead of panicking as compute.NewWithConfig does for
+// unknown names.
+func Open(explicit string) (*Backend, error) {
+	cfg := Config(explicit)
 	name, _, _ := strings.Cut(cfg, ":")
 	if !slices.Contains(compute.List(), name) {
 		hint := ""
@@ -74,14 +101,46 @@ func Open(cfg string) (b compute.Backend, err error) {
 			return nil, err
 		}
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			b, err = nil, fmt.Errorf("backend %q: %v", cfg, r)
-		}
-	}()
-	b, err = compute.NewWithConfig(cfg)
+	b, err := newWithConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w", cfg, err)
 	}
+	return &Backend{Backend: b, Config: cfg}, nil
+}
+
+var shared struct {
+	sync.Mutex
+	open map[string]*Backend
+}
+
+// Shared returns the process's one Backend of the configuration explicit
+// names (see Open), opened at its first use: a search that is given no
+// backend runs on it, so that notebooks and tests do not open one per
+// search.
+func Shared(explicit string) (*Backend, error) {
+	cfg := Config(explicit)
+	shared.Lock()
+	defer shared.Unlock()
+	if b, ok := shared.open[cfg]; ok {
+		return b, nil
+	}
+	b, err := Open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if shared.open == nil {
+		shared.open = map[string]*Backend{}
+	}
+	shared.open[cfg] = b
 	return b, nil
+}
+
+// newWithConfig is compute.NewWithConfig with its panics turned into errors.
+func newWithConfig(cfg string) (b compute.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	return compute.NewWithConfig(cfg)
 }

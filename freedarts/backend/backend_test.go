@@ -28,8 +28,11 @@ func TestOpenGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Name() == "" {
+	if b.Backend.Name() == "" {
 		t.Error("backend has no name")
+	}
+	if b.Config != Default {
+		t.Errorf("Config %q, want %q", b.Config, Default)
 	}
 }
 
@@ -77,7 +80,8 @@ func TestCompute(t *testing.T) {
 	if exp != "" {
 		want += " GOEXPERIMENT=" + exp
 	}
-	if got := Compute(Default); got != want {
-		t.Errorf("Compute(%q) = %q, want %q", Default, got, want)
+	b := &Backend{Config: Default}
+	if got := b.Compute(); got != want {
+		t.Errorf("Compute() of %q = %q, want %q", Default, got, want)
 	}
 }

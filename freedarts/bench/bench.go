@@ -20,7 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
@@ -45,8 +44,7 @@ type Case struct {
 
 // Options configure Run.
 type Options struct {
-	Backend     compute.Backend
-	BackendName string
+	Backend *backend.Backend
 	// Repeat is the number of timed passes after the warm-up (>= 1).
 	Repeat int
 	// Data returns the labelled batch of n images for data proxies (seeded);
@@ -92,6 +90,8 @@ type Result struct {
 	PeakFraction float64 `json:"peak_fraction"`
 	// Arch is the architecture the last timed pass selected.
 	Arch string `json:"arch,omitempty"`
+	// Ops are the scoring graph's operations by type (GraphStats.ByType).
+	Ops []OpStat `json:"ops,omitempty"`
 }
 
 // Peak is the measured rate of a large square MatMul on the backend.
@@ -131,8 +131,8 @@ func Run(opts Options, cases []Case, fastPath bool) (*Report, error) {
 	}
 	rep := &Report{
 		Date:         time.Now().UTC().Format(time.RFC3339),
-		Backend:      opts.BackendName,
-		BackendDesc:  opts.Backend.Description(),
+		Backend:      opts.Backend.Config,
+		BackendDesc:  opts.Backend.Backend.Description(),
 		CPU:          CPUModel(),
 		NumCPU:       runtime.NumCPU(),
 		GOMAXPROCS:   runtime.GOMAXPROCS(0),
@@ -145,12 +145,12 @@ func Run(opts Options, cases []Case, fastPath bool) (*Report, error) {
 	size := opts.PeakSize
 	if size == 0 {
 		size = 1024
-		if !strings.HasPrefix(opts.BackendName, "go") {
+		if !strings.HasPrefix(opts.Backend.Config, "go") {
 			size = 4096
 		}
 	}
 	if size > 0 {
-		p, err := MeasurePeak(opts.Backend, size, 3)
+		p, err := MeasurePeak(opts.Backend.Backend, size, 3)
 		if err != nil {
 			p.Unsupported = err.Error()
 		}
@@ -185,56 +185,45 @@ func runCase(opts Options, c Case, peak Peak) (Result, error) {
 		batchSize = c.Batch
 	}
 	r.Batch = batchSize
-	fw, full, err := CountSearch(opts.Backend, c.Space, crit, c.Space.InputSize(), batchSize)
-	if err != nil {
-		return r, err
+	data := func(seed uint64) (*freedarts.Batch, error) {
+		if opts.Data != nil {
+			return opts.Data(batchSize, seed)
+		}
+		return SyntheticBatch(batchSize, c.Space.InputSize(), 10, seed), nil
 	}
-	r.ForwardFLOPs, r.FLOPs, r.MatMulFLOPs = fw.FLOPs, full.FLOPs, full.MatMulFLOPs
-
 	runtime.GC()
 	debug.FreeOSMemory()
 	r.PeakRSSScope = "process"
 	if ResetPeakRSS() == nil {
 		r.PeakRSSScope = "case"
 	}
-	search, err := freedarts.NewSearch(opts.Backend, opts.BackendName, c.Space, crit, 0)
+	search, err := freedarts.New(c.Space, freedarts.Options{Criteria: []freedarts.Criterion{crit}, Backend: opts.Backend, Data: data})
 	if err != nil {
 		return r, err
 	}
 	defer search.Close()
-	batchFor := func(seed uint64) (*freedarts.Batch, error) {
-		if !crit.NeedsData {
-			return nil, nil
-		}
-		if opts.Data != nil {
-			return opts.Data(batchSize, seed)
-		}
-		return SyntheticBatch(batchSize, c.Space.InputSize(), 10, seed), nil
-	}
-	// Warm-up: compiles the graph and runs it once.
-	b, err := batchFor(0)
+	fw, full, err := CountSearch(search, batchSize)
 	if err != nil {
 		return r, err
 	}
-	if _, err := search.Run(0, b); err != nil {
+	r.ForwardFLOPs, r.FLOPs, r.MatMulFLOPs, r.Ops = fw.FLOPs, full.FLOPs, full.MatMulFLOPs, full.ByType
+	// Warm-up: compiles the graph and runs it once.
+	if _, err := search.Run(0); err != nil {
 		return r, err
 	}
-	r.CompileSeconds = search.Searcher().CompileSeconds
+	r.CompileSeconds = search.CompileSeconds()
 	var cpus []float64
 	for i := range opts.Repeat {
 		seed := uint64(i + 1)
-		if b, err = batchFor(seed); err != nil {
-			return r, err
-		}
 		cpu0 := cpuSeconds()
 		start := time.Now()
-		res, err := search.Run(seed, b)
+		res, err := search.Run(seed)
 		if err != nil {
 			return r, err
 		}
 		r.Runs = append(r.Runs, time.Since(start).Seconds())
 		cpus = append(cpus, cpuSeconds()-cpu0)
-		r.Arch = res.Arch
+		r.Arch = res.Arch.String()
 	}
 	r.PeakRSS = PeakRSS()
 	r.Seconds, r.MinSeconds, r.CPUSeconds = median(r.Runs), slices.Min(r.Runs), median(cpus)

@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
@@ -10,6 +11,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
 )
@@ -72,33 +74,42 @@ func tinyNB201(t *testing.T) freedarts.Space {
 	return s
 }
 
+// count counts the graph of a search of the tiny space with proxy.
+func count(t *testing.T, proxy string, batch int) (forward, full GraphStats) {
+	t.Helper()
+	data := func(seed uint64) (*freedarts.Batch, error) { return SyntheticBatch(batch, 8, 10, seed), nil }
+	s, err := freedarts.New(tinyNB201(t), freedarts.Options{Proxy: proxy, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	forward, full, err = CountSearch(s, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return forward, full
+}
+
 func TestCountSearch(t *testing.T) {
-	b := nntest.Backend(t)
-	space := tinyNB201(t)
 	for _, proxy := range []string{"synflow", "snip", "grasp"} {
-		crit, err := freedarts.LookupCriterion(proxy)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fw, full, err := CountSearch(b, space, crit, 8, 4)
-		if err != nil {
-			t.Fatal(err)
-		}
+		fw, full := count(t, proxy, 4)
 		if fw.FLOPs <= 0 || fw.MatMulFLOPs <= 0 || full.FLOPs <= fw.FLOPs {
 			t.Errorf("%s: forward %d FLOPs (%d matmul), full graph %d: want 0 < forward < full", proxy, fw.FLOPs, fw.MatMulFLOPs, full.FLOPs)
 		}
 	}
 	// Doubling the batch doubles the forward convolutions.
-	crit, _ := freedarts.LookupCriterion("snip")
-	f4, _, _ := CountSearch(b, space, crit, 8, 4)
-	f8, _, _ := CountSearch(b, space, crit, 8, 8)
+	f4, _ := count(t, "snip", 4)
+	f8, _ := count(t, "snip", 8)
 	if r := float64(f8.MatMulFLOPs) / float64(f4.MatMulFLOPs); math.Abs(r-2) > 0.05 {
 		t.Errorf("matmul FLOPs ratio batch 8 / batch 4 = %.3f, want about 2", r)
 	}
 }
 
 func TestRun(t *testing.T) {
-	b := nntest.Backend(t)
+	b, err := backend.Open("go:ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
 	space := tinyNB201(t)
 	cases := []Case{
 		{Name: "tiny-synflow", Space: space, Proxy: "synflow", Batch: 1},
@@ -106,7 +117,7 @@ func TestRun(t *testing.T) {
 		{Name: "missing", Proxy: "synflow", Note: "space not registered"},
 	}
 	var started []string
-	rep, err := Run(Options{Backend: b, BackendName: "go", Repeat: 2, PeakSize: 64,
+	rep, err := Run(Options{Backend: b, Repeat: 2, PeakSize: 64,
 		Progress: func(c Case) { started = append(started, c.Name) }}, cases, true)
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +128,7 @@ func TestRun(t *testing.T) {
 	if rep.Peak.F32GFLOPS <= 0 || rep.Peak.F64GFLOPS <= 0 {
 		t.Errorf("peak %+v", rep.Peak)
 	}
-	if rep.CPU == "" || rep.GoVersion != runtime.Version() || rep.Backend != "go" {
+	if rep.CPU == "" || rep.GoVersion != runtime.Version() || rep.Backend != "go:ops_sequential" {
 		t.Errorf("header %+v", rep)
 	}
 	for _, r := range rep.Results[:2] {
@@ -157,5 +168,48 @@ func TestHelpers(t *testing.T) {
 	}
 	if rss := RSS(); runtime.GOOS == "linux" && (rss <= 0 || PeakRSS() < rss) {
 		t.Errorf("RSS %d, peak %d", rss, PeakRSS())
+	}
+}
+
+func TestMeasure(t *testing.T) {
+	s, err := freedarts.New(tinyNB201(t), freedarts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	res, c, err := Measure(s, []uint64{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[1].Seed != 1 || c.Weights <= 0 || c.PassSeconds <= 0 || c.CompileSeconds <= 0 || c.AllocPerPass <= 0 {
+		t.Errorf("results %d, cost %+v", len(res), c)
+	}
+	if runtime.GOOS == "linux" && c.PeakRSS <= 0 {
+		t.Errorf("no peak RSS: %+v", c)
+	}
+}
+
+func TestCases(t *testing.T) {
+	all, err := Cases("all")
+	if err != nil || len(all) != len(Standard) {
+		t.Fatalf("all: %d cases, %v", len(all), err)
+	}
+	for _, c := range all {
+		if c.Space == nil {
+			t.Errorf("%s: no space: %s", c.Name, c.Note)
+		}
+	}
+	two, err := Cases("nb201-snip", " darts20-synflow")
+	if err != nil || len(two) != 2 || two[0].Name != "nb201-snip" || two[1].Name != "darts20-synflow" {
+		t.Fatalf("two: %+v, %v", two, err)
+	}
+	if !NeedsData(two) || NeedsData(two[1:]) {
+		t.Error("NeedsData")
+	}
+	if _, err := Cases("nope"); err == nil || !strings.Contains(err.Error(), `unknown case "nope"`) {
+		t.Errorf("unknown case: %v", err)
+	}
+	if c := Build([]CaseDef{{Name: "ghost", Space: "none"}}); c[0].Space != nil || !strings.Contains(c[0].Note, "unknown space") {
+		t.Errorf("ghost: %+v", c[0])
 	}
 }

@@ -1,10 +1,11 @@
 package bench
 
 import (
-	"reflect"
 	"sort"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+
+	"github.com/freedarts/freedarts-gonb/internal/gomlxpriv"
 )
 
 // OpStat aggregates the nodes of one type in a graph.
@@ -110,37 +111,13 @@ func CountGraph(outputs ...*Node) GraphStats {
 	return st
 }
 
-// nodeParams returns the private parameter struct of a node (GoMLX keeps
-// the op configuration there), or an invalid value.
-func nodeParams(n *Node) reflect.Value {
-	v := reflect.ValueOf(n).Elem().FieldByName("inputs")
-	if !v.IsValid() || v.IsNil() {
-		return reflect.Value{}
-	}
-	return v.Elem().Elem()
-}
-
-func intsField(v reflect.Value, name string) ([]int, bool) {
-	if !v.IsValid() {
-		return nil, false
-	}
-	f := v.FieldByName(name)
-	if !f.IsValid() || f.Kind() != reflect.Slice {
-		return nil, false
-	}
-	out := make([]int, f.Len())
-	for i := range out {
-		out[i] = int(f.Index(i).Int())
-	}
-	return out, true
-}
-
 // dotContractingSize is the product of the lhs contracting dimensions. If
-// the configuration cannot be read (a GoMLX upgrade changed it), it is
-// inferred from the shapes assuming no batch axes.
+// the configuration cannot be read (gomlxpriv.DotContractingAxes: a GoMLX
+// upgrade changed it), it is inferred from the shapes assuming no batch
+// axes.
 func dotContractingSize(n *Node) int64 {
 	lhs := n.Inputs()[0].Shape()
-	if axes, ok := intsField(nodeParams(n), "lhsContractingAxes"); ok {
+	if axes, ok := gomlxpriv.DotContractingAxes(n); ok {
 		k := int64(1)
 		for _, a := range axes {
 			k *= int64(lhs.Dimensions[a])
@@ -161,16 +138,14 @@ func dotContractingSize(n *Node) int64 {
 }
 
 // convMACsPerOutput is kernel size / output channels: the multiply-adds of
-// one output element (grouped convolutions included).
+// one output element (grouped convolutions included). If the kernel's
+// output axis cannot be read (gomlxpriv.ConvKernelOutputAxis: a GoMLX
+// upgrade changed it), it is taken to be the last.
 func convMACsPerOutput(n *Node) int64 {
 	kernel := n.Inputs()[1].Shape()
-	outAxis := kernel.Rank() - 1
-	if p := nodeParams(n); p.IsValid() {
-		if axes := p.FieldByName("axes"); axes.IsValid() {
-			if f := axes.FieldByName("KernelOutputChannels"); f.IsValid() {
-				outAxis = int(f.Int())
-			}
-		}
+	outAxis, ok := gomlxpriv.ConvKernelOutputAxis(n)
+	if !ok {
+		outAxis = kernel.Rank() - 1
 	}
 	cout := int64(kernel.Dimensions[outAxis])
 	if cout == 0 {

@@ -1,79 +1,55 @@
 package bench
 
 import (
-	"os"
-	"strconv"
 	"testing"
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
-	"github.com/freedarts/freedarts-gonb/freedarts/backend"
-	"github.com/freedarts/freedarts-gonb/spaces/darts"
-	"github.com/freedarts/freedarts-gonb/spaces/nb201"
+	"github.com/freedarts/freedarts-gonb/spaces"
+	_ "github.com/freedarts/freedarts-gonb/spaces/darts"
+	_ "github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
-// TestProfileScore runs Searcher.Score repeatedly for $FD_PROFILE_PROXY on
-// the NB201 supernet, for CPU profiles:
+// BenchmarkSearch times one scoring pass of the full-size supernets
+// (compilation excluded), with synthetic images for the data proxies. With
+// -cpuprofile it gives the profiles of docs/benchmarks.md:
 //
-//	FD_PROFILE_PROXY=snip go test ./freedarts/bench -run TestProfileScore -cpuprofile /tmp/snip.prof
-func TestProfileScore(t *testing.T) {
-	proxy := os.Getenv("FD_PROFILE_PROXY")
-	if proxy == "" {
-		t.Skip("set FD_PROFILE_PROXY to profile a proxy")
-	}
-	reps, _ := strconv.Atoi(os.Getenv("FD_PROFILE_REPEAT"))
-	reps = max(reps, 1)
-	b, err := backend.Open(backend.Config(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crit, err := freedarts.LookupCriterion(proxy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, _ := nb201.NewSupernet(nb201.DefaultConfig())
-	s, err := freedarts.NewSearcher(b, net, crit, freedarts.Options{InputSize: 32, AlphaStd: 1e-3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	batch := SyntheticBatch(64, 32, 10, 1)
-	for i := range reps {
-		sc, err := s.Score(uint64(i), batch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s rep %d: %.3fs (compile %.2fs)", proxy, i, sc.Seconds, s.CompileSeconds)
-	}
-}
-
-// TestProfileDARTS is TestProfileScore for the DARTS supernet of
-// $FD_PROFILE_DARTS cells (SynFlow).
-func TestProfileDARTS(t *testing.T) {
-	cells, _ := strconv.Atoi(os.Getenv("FD_PROFILE_DARTS"))
-	if cells == 0 {
-		t.Skip("set FD_PROFILE_DARTS to a number of cells")
-	}
-	b, err := backend.Open(backend.Config(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := darts.DefaultConfig()
-	cfg.Layers = cells
-	space, err := darts.NewSpace(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crit, _ := freedarts.LookupCriterion("synflow")
-	s, err := freedarts.NewSearch(b, "go", space, crit, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	for i := range 3 {
-		r, err := s.Run(uint64(i), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("darts%d synflow rep %d: %.3fs", cells, i, r.Seconds)
+//	go test ./freedarts/bench -run '^$' -bench 'Search/nb201-snip' -benchtime 3x -cpuprofile /tmp/snip.prof
+//
+// `freedarts bench` reports the same passes with memory and FLOPs.
+func BenchmarkSearch(b *testing.B) {
+	for _, c := range []struct {
+		name, space, proxy string
+		shape              spaces.Shape
+	}{
+		{"nb201-synflow", "nb201", "synflow", spaces.Shape{}},
+		{"nb201-snip", "nb201", "snip", spaces.Shape{}},
+		{"nb201-grasp", "nb201", "grasp", spaces.Shape{}},
+		{"darts8-synflow", "darts", "synflow", spaces.Shape{Cells: 8}},
+		{"darts20-synflow", "darts", "synflow", spaces.Shape{Cells: 20}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			space, err := spaces.New(c.space, c.shape)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data := func(seed uint64) (*freedarts.Batch, error) {
+				return SyntheticBatch(64, space.InputSize(), 10, seed), nil
+			}
+			s, err := freedarts.New(space, freedarts.Options{Proxy: c.proxy, Data: data})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.Run(0); err != nil { // compiles
+				b.Fatal(err)
+			}
+			seed := uint64(0)
+			for b.Loop() {
+				seed++
+				if _, err := s.Run(seed); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

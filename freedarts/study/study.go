@@ -1,7 +1,10 @@
-// Package study holds the results of a zero-cost rank-correlation study:
-// whole networks scored by proxies, compared with the accuracy they reach
-// after training. Its Table is the per-cell CSV that `freedarts correlate
-// -out` writes (columns index, arch, then one per proxy), so a study can be
+// Package study runs zero-cost rank-correlation studies: whole
+// NAS-Bench-201 networks scored by proxies at initialisation (Run),
+// compared with the accuracy they reach after training (Correlate). Both
+// `freedarts correlate` and the notebooks call it.
+//
+// Its Table is the per-cell CSV that Run and `freedarts correlate -out`
+// write (columns index, arch, then one per proxy), so a study can be
 // resumed after an interruption and read back into a notebook for plots.
 package study
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -165,12 +166,58 @@ func TestNotebookSources(t *testing.T) {
 				}
 				expectations += len(Expectations(string(c.Source)))
 			}
-			if !strings.Contains(first, "go work use") || !strings.Contains(first, "%goworkfix") {
-				t.Errorf("first code cell does not use the local checkout (go work use … + %%goworkfix):\n%s", first)
+			if !strings.Contains(first, "kernel/workspace.sh") || !strings.Contains(first, "%goworkfix") {
+				t.Errorf("first code cell does not use the local checkout (kernel/workspace.sh + %%goworkfix):\n%s", first)
 			}
 			if expectations == 0 {
 				t.Errorf("no <!-- expect: … --> line")
 			}
 		})
+	}
+}
+
+// TestNotebookHelpersDefinedOnce: a function a notebook needs that another
+// notebook needs too belongs in the library, not in both notebooks; and
+// notebooks handle errors with must (as GoMLX's do), not with
+// `if err != nil { panic(err) }`.
+func TestNotebookHelpersDefinedOnce(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "notebooks", "*.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcDecl := regexp.MustCompile(`(?m)^func (?:\([^)]*\) )?([A-Za-z_]\w*)`)
+	panicErr := regexp.MustCompile(`if err != nil \{\s*panic\(err\)`)
+	definedIn := map[string]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n Notebook
+		if err := json.Unmarshal(data, &n); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(f)
+		seen := map[string]bool{}
+		for _, c := range n.Cells {
+			if c.CellType != "code" {
+				continue
+			}
+			src := string(c.Source)
+			if panicErr.MatchString(src) {
+				t.Errorf("%s: `if err != nil { panic(err) }` in cell %q: use must.M / must.M1", name, firstLine(src))
+			}
+			for _, m := range funcDecl.FindAllStringSubmatch(src, -1) {
+				fn := m[0] // with its receiver: methods of different types may share a name
+				if seen[fn] {
+					continue
+				}
+				seen[fn] = true
+				if other, ok := definedIn[fn]; ok {
+					t.Errorf("%q is defined in %s and %s: move it into the library", fn, other, name)
+				}
+				definedIn[fn] = name
+			}
+		}
 	}
 }

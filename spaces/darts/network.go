@@ -210,17 +210,20 @@ func (b builder) mixedCell(p cellPlan, alpha *Node, s0, s1 *Node) *Node {
 				stride = 2
 			}
 			eb := b.sub("edge%d", e)
-			for op := range NumOps {
-				if op == None { // adds zero, and its alpha gets zero gradient
-					continue
+			name := NormalAlpha
+			if p.Reduction {
+				name = ReduceAlpha
+			}
+			y := eb.n.Mixed(name, alpha, e, func(op int) *Node {
+				if op == None {
+					return nil
 				}
-				w := Reshape(Slice(alpha, AxisElem(e), AxisElem(op)))
-				y := Mul(eb.applyOp(op, states[ed.From], stride, true), w)
-				if sum == nil {
-					sum = y
-				} else {
-					sum = Add(sum, y)
-				}
+				return eb.applyOp(op, states[ed.From], stride, true)
+			})
+			if sum == nil {
+				sum = y
+			} else {
+				sum = Add(sum, y)
 			}
 		}
 		states = append(states, sum)

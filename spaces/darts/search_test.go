@@ -39,11 +39,19 @@ func newSearch(t *testing.T, cfg Config, proxy string, alphaStd float64) *freeda
 	if err != nil {
 		t.Fatal(err)
 	}
-	crit, err := freedarts.LookupCriterion(proxy)
-	if err != nil {
-		t.Fatal(err)
+	// Data proxies get a batch of 8 N(0,1) images per seed.
+	data := func(seed uint64) (*freedarts.Batch, error) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		batch := &freedarts.Batch{N: 8, H: cfg.InputSize, W: cfg.InputSize}
+		for range 8 * cfg.InputSize * cfg.InputSize * 3 {
+			batch.Images = append(batch.Images, float32(rng.NormFloat64()))
+		}
+		for range 8 {
+			batch.Labels = append(batch.Labels, int32(rng.IntN(cfg.Classes)))
+		}
+		return batch, nil
 	}
-	s, err := freedarts.NewSearch(nntest.Backend(t), "test", space, crit, alphaStd)
+	s, err := freedarts.New(space, freedarts.Options{Proxy: proxy, AlphaStd: alphaStd, Data: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +65,7 @@ func newSearch(t *testing.T, cfg Config, proxy string, alphaStd float64) *freeda
 func synflowR(t *testing.T, s *freedarts.Search, cfg Config, seed uint64, alphaStd float64) float64 {
 	t.Helper()
 	net, _ := NewSupernet(cfg)
-	specs := s.Searcher().Specs()
+	specs := s.Params()
 	values := nn.InitValues(specs, nn.InitOptions{Seed: seed, AlphaStd: alphaStd})
 	var inputs []nntest.Input
 	biasSum := 0.0
@@ -112,7 +120,7 @@ func TestSynFlowIsRealSignal(t *testing.T) {
 	for _, cfg := range cfgs {
 		s := newSearch(t, cfg, "synflow", 0)
 		const seed = 7
-		res, err := s.Run(seed, nil)
+		res, err := s.Run(seed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,14 +148,14 @@ func TestSynFlowIsRealSignal(t *testing.T) {
 		if !(r > 1e-200) || !(sum >= lo*(1-1e-9)) || !(sum <= hi*(1+1e-9)) {
 			t.Errorf("L=%d: sum of scores %g outside [%g, %g] (R' = %g)", cfg.Layers, sum, lo, hi, r)
 		}
-		again, err := s.Run(seed, nil)
+		again, err := s.Run(seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again.Arch != res.Arch || !reflect.DeepEqual(again.Scores, res.Scores) {
+		if again.Arch.String() != res.Arch.String() || !reflect.DeepEqual(again.Scores, res.Scores) {
 			t.Errorf("L=%d: same seed, different results:\n%s\n%s", cfg.Layers, res.Arch, again.Arch)
 		}
-		if _, err := ParseGenotype(res.Arch); err != nil {
+		if _, err := ParseGenotype(res.Arch.String()); err != nil {
 			t.Errorf("selected genotype does not parse: %v", err)
 		}
 	}
@@ -161,11 +169,11 @@ func TestSynFlowIsRealSignal(t *testing.T) {
 // 1e-9 everywhere (the BN-free gradients are of order 1 and more).
 func TestSynFlowBNIsDegenerate(t *testing.T) {
 	cfg := DefaultConfig()
-	bn, err := newSearch(t, cfg, "synflow-bn", 0).Run(0, nil)
+	bn, err := newSearch(t, cfg, "synflow-bn", 0).Run(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	free, err := newSearch(t, cfg, "synflow", 0).Run(0, nil)
+	free, err := newSearch(t, cfg, "synflow", 0).Run(0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +208,7 @@ func TestSynFlowBNIsDegenerate(t *testing.T) {
 // positive for alpha scales far from the reference (1e-3, tested above).
 func TestSynFlowAlphaScales(t *testing.T) {
 	for _, std := range []float64{1e-9, 1, 10} {
-		res, err := newSearch(t, DefaultConfig(), "synflow", std).Run(1, nil)
+		res, err := newSearch(t, DefaultConfig(), "synflow", std).Run(1)
 		if err != nil {
 			t.Errorf("alpha std %g: %v", std, err)
 			continue
@@ -221,19 +229,11 @@ func TestSynFlowAlphaScales(t *testing.T) {
 func TestSNIPOnSupernet(t *testing.T) {
 	cfg := tinyConfig()
 	s := newSearch(t, cfg, "snip", 0)
-	rng := rand.New(rand.NewPCG(1, 1))
-	batch := &freedarts.Batch{N: 8, H: 8, W: 8}
-	for range 8 * 8 * 8 * 3 {
-		batch.Images = append(batch.Images, float32(rng.NormFloat64()))
-	}
-	for range 8 {
-		batch.Labels = append(batch.Labels, int32(rng.IntN(10)))
-	}
-	res, err := s.Run(0, batch)
+	res, err := s.Run(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseGenotype(res.Arch); err != nil {
+	if _, err := ParseGenotype(res.Arch.String()); err != nil {
 		t.Errorf("SNIP genotype %q: %v", res.Arch, err)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+
+	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
 // SelectCell applies the DARTS rule to one cell's scores [NumEdges][NumOps]:
@@ -75,18 +78,12 @@ func Select(normal, reduce [][]float64) (Genotype, error) {
 	return Genotype{Normal: n, NormalConcat: DefaultConcat(), Reduce: r, ReduceConcat: DefaultConcat()}, nil
 }
 
-// Space is the DARTS CNN space as a FreeDARTS search space
-// (freedarts.Space): the supernet plus the selection rule.
-type Space struct{ *Supernet }
+// Space is the DARTS CNN space as a FreeDARTS search space (spaces.Space): the
+// supernet, with the selection rule among its methods.
+type Space = Supernet
 
-// NewSpace returns the space over the supernet of cfg.
-func NewSpace(cfg Config) (*Space, error) {
-	net, err := NewSupernet(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Space{net}, nil
-}
+// NewSpace is NewSupernet: the space of the supernet of cfg.
+func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
 
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "darts" }
@@ -107,20 +104,62 @@ func (s *Space) AlphaStd() float64 {
 // by op.
 func (s *Space) Labels(string) (rows, cols []string) { return EdgeLabels(), Ops[:] }
 
-// Select applies the DARTS rule to the "normal" and "reduce" scores and
-// returns the genotype string.
-func (s *Space) Select(scores map[string][][]float64) (string, error) {
+// Select applies the DARTS rule to the "normal" and "reduce" scores.
+func (s *Space) Select(scores map[string][][]float64) (spaces.Arch, error) {
 	n, ok := scores[NormalAlpha]
 	if !ok {
-		return "", fmt.Errorf("darts: no %q scores to select from", NormalAlpha)
+		return nil, fmt.Errorf("darts: no %q scores to select from", NormalAlpha)
 	}
 	r, ok := scores[ReduceAlpha]
 	if !ok {
-		return "", fmt.Errorf("darts: no %q scores to select from", ReduceAlpha)
+		return nil, fmt.Errorf("darts: no %q scores to select from", ReduceAlpha)
 	}
-	g, err := Select(n, r)
-	if err != nil {
-		return "", err
+	return Select(n, r)
+}
+
+// Kept marks, in both alphas, the (edge, op) of every pair of the genotype.
+func (g Genotype) Kept() map[string][][]bool {
+	return map[string][][]bool{NormalAlpha: keptPairs(g.Normal), ReduceAlpha: keptPairs(g.Reduce)}
+}
+
+// keptPairs is the [NumEdges][NumOps] mask of one cell's pairs: pair k
+// belongs to intermediate node k/2.
+func keptPairs(pairs []Pair) [][]bool {
+	kept := make([][]bool, NumEdges)
+	for e := range kept {
+		kept[e] = make([]bool, NumOps)
 	}
-	return g.String(), nil
+	for k, p := range pairs {
+		o, err := OpIndex(p.Op)
+		if err != nil {
+			continue
+		}
+		for e, ed := range Edges {
+			if ed.Node == k/2 && ed.From == p.Input {
+				kept[e][o] = true
+			}
+		}
+	}
+	return kept
+}
+
+// Cells are the normal and the reduction cell: inputs c_{k-2} and c_{k-1},
+// the intermediate nodes 0..3 and the output c_{k}, which concatenates the
+// Concat states.
+func (g Genotype) Cells() []spaces.Cell {
+	cell := func(title string, pairs []Pair, concat []int) spaces.Cell {
+		c := spaces.Cell{Title: title, Nodes: []string{"c_{k-2}", "c_{k-1}"}}
+		for i := range Steps {
+			c.Nodes = append(c.Nodes, strconv.Itoa(i))
+		}
+		c.Nodes = append(c.Nodes, "c_{k}")
+		for k, p := range pairs {
+			c.Edges = append(c.Edges, spaces.Edge{From: p.Input, To: 2 + k/2, Op: p.Op})
+		}
+		for _, s := range concat {
+			c.Edges = append(c.Edges, spaces.Edge{From: s, To: len(c.Nodes) - 1, Op: spaces.OpConcat})
+		}
+		return c
+	}
+	return []spaces.Cell{cell("DARTS normal cell", g.Normal, g.NormalConcat), cell("DARTS reduction cell", g.Reduce, g.ReduceConcat)}
 }

@@ -3,11 +3,11 @@ package darts
 import (
 	"bytes"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
+	"github.com/freedarts/freedarts-gonb/internal/shareddata"
 	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
 )
 
@@ -19,9 +19,7 @@ const (
 
 func loadCIFAR(t *testing.T, path string, limit int) *cifar10.Dataset {
 	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("sample data absent: %v", err)
-	}
+	shareddata.Need(t, path) // skips without it, fails with CI=true
 	d, err := cifar10.Load(path, limit)
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
+	"github.com/freedarts/freedarts-gonb/spaces"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -191,17 +192,9 @@ func NewSupernet(cfg Config) (*Supernet, error) {
 func (s *Supernet) Forward(n *nn.Net, x *Node) *Node {
 	alpha := n.Param(AlphaName, nn.Alpha, 0, s.Layers(), NumOps)
 	return macro(n, s.Config, x, func(n *nn.Net, l int, x *Node, stride, out int) *Node {
-		var sum *Node
-		for o := range NumOps {
-			w := Reshape(Slice(alpha, AxisElem(l), AxisElem(o)))
-			y := Mul(mbConv(n.Sub(Ops[o]), x, Kernel[o], Expand[o], stride, out), w)
-			if sum == nil {
-				sum = y
-			} else {
-				sum = Add(sum, y)
-			}
-		}
-		return sum
+		return n.Mixed(AlphaName, alpha, l, func(o int) *Node {
+			return mbConv(n.Sub(Ops[o]), x, Kernel[o], Expand[o], stride, out)
+		})
 	})
 }
 
@@ -297,17 +290,12 @@ func (m *Network) Forward(n *nn.Net, x *Node) *Node {
 	})
 }
 
-// Space is the mobile space as a FreeDARTS search space (freedarts.Space).
-type Space struct{ *Supernet }
+// Space is the mobile space as a FreeDARTS search space (spaces.Space): the
+// supernet, with the selection rule among its methods.
+type Space = Supernet
 
-// NewSpace returns the space over the supernet of cfg.
-func NewSpace(cfg Config) (*Space, error) {
-	net, err := NewSupernet(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Space{net}, nil
-}
+// NewSpace is NewSupernet: the space of the supernet of cfg.
+func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
 
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "mobile" }
@@ -321,18 +309,19 @@ func (s *Space) AlphaStd() float64 { return 1e-3 }
 // Labels are the layers (rows) and candidates (columns) of alpha.
 func (s *Space) Labels(string) (rows, cols []string) { return s.LayerLabels(), Ops[:] }
 
-// Select takes the argmax of every layer's scores and returns the encoding.
-func (s *Space) Select(scores map[string][][]float64) (string, error) {
+// Select takes the argmax of every layer's scores.
+func (s *Space) Select(scores map[string][][]float64) (spaces.Arch, error) {
 	m, ok := scores[AlphaName]
 	if !ok {
-		return "", fmt.Errorf("mobile: no %q scores to select from", AlphaName)
+		return nil, fmt.Errorf("mobile: no %q scores to select from", AlphaName)
 	}
 	if len(m) != s.Layers() {
-		return "", fmt.Errorf("mobile: %d score rows, want %d (one per layer)", len(m), s.Layers())
+		return nil, fmt.Errorf("mobile: %d score rows, want %d (one per layer)", len(m), s.Layers())
 	}
-	a, err := Select(m)
-	if err != nil {
-		return "", err
-	}
-	return a.String(), nil
+	return Select(m)
+}
+
+// Kept marks the candidate of every layer in the [layers][NumOps] alpha.
+func (a Arch) Kept() map[string][][]bool {
+	return map[string][][]bool{AlphaName: spaces.KeptRows(a, NumOps)}
 }

@@ -175,21 +175,20 @@ func TestSynFlowSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crit, _ := freedarts.LookupCriterion("synflow")
-	s, err := freedarts.NewSearch(nntest.Backend(t), "test", space, crit, 0)
+	s, err := freedarts.New(space, freedarts.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	a, err := s.Run(3, nil)
+	a, err := s.Run(3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.Run(3, nil)
+	b, err := s.Run(3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Arch != b.Arch || !reflect.DeepEqual(a.Scores, b.Scores) {
+	if a.Arch.String() != b.Arch.String() || !reflect.DeepEqual(a.Scores, b.Scores) {
 		t.Errorf("same seed, different results: %s vs %s", a.Arch, b.Arch)
 	}
 	for _, row := range a.Scores[0].Values {
@@ -199,7 +198,7 @@ func TestSynFlowSearch(t *testing.T) {
 			}
 		}
 	}
-	arch, err := ParseArch(a.Arch, 21)
+	arch, err := ParseArch(a.Arch.String(), 21)
 	if err != nil {
 		t.Fatal(err)
 	}

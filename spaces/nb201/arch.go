@@ -1,9 +1,12 @@
 package nb201
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
 const (
@@ -135,4 +138,31 @@ func (a Arch) Ops() [NumEdges]string {
 		}
 	}
 	return names
+}
+
+// shortOps are the abbreviations Short writes.
+var shortOps = map[string]string{"skip_connect": "skip", "nor_conv_1x1": "1x1", "nor_conv_3x3": "3x3", "avg_pool_3x3": "pool"}
+
+// Short writes the ops of every edge compactly, in Edges order (1<-0 …
+// 3<-2): "3x3 3x3 skip 1x1 3x3 pool".
+func (a Arch) Short() string {
+	ops := a.Ops()
+	for e, op := range ops {
+		ops[e] = cmp.Or(shortOps[op], op)
+	}
+	return strings.Join(ops[:], " ")
+}
+
+// Kept marks the op of every edge in the [NumEdges][NumOps] alpha.
+func (a Arch) Kept() map[string][][]bool {
+	return map[string][][]bool{AlphaName: spaces.KeptRows(a[:], NumOps)}
+}
+
+// Cells is the cell, nodes "0".."3", one edge per Edges entry.
+func (a Arch) Cells() []spaces.Cell {
+	c := spaces.Cell{Title: "NAS-Bench-201 cell", Nodes: []string{"0", "1", "2", "3"}}
+	for e, op := range a.Ops() {
+		c.Edges = append(c.Edges, spaces.Edge{From: Edges[e].From, To: Edges[e].To, Op: op})
+	}
+	return []spaces.Cell{c}
 }

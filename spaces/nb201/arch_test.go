@@ -7,9 +7,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/freedarts/freedarts-gonb/internal/shareddata"
 )
 
-// benchCSV is the shared copy of the benchmark table; tests that need it skip without it.
+// benchCSV is the shared copy of the benchmark table; tests that need it skip without it,
+// or fail with CI=true (shareddata.Need).
 const benchCSV = "../../../shared/data/nb201/nb201_accuracy.csv"
 
 // best6111 is the spec's best CIFAR-10 cell, NAS-Bench-201 index 6111.
@@ -124,10 +127,8 @@ func TestArchStringOutOfRange(t *testing.T) {
 // TestBenchmarkArchStrings round-trips every arch string of the benchmark table through the
 // codec and checks that the table holds each of the 5^6 cells exactly once.
 func TestBenchmarkArchStrings(t *testing.T) {
+	shareddata.Need(t, benchCSV)
 	f, err := os.Open(benchCSV)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("%s absent", benchCSV)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,4 +201,17 @@ func FuzzParseArch(f *testing.F) {
 			t.Fatalf("ParseArch(%q) = %v, %v; want %v", a.String(), b, err, a)
 		}
 	})
+}
+
+func TestShort(t *testing.T) {
+	a, err := ParseArch("|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|nor_conv_1x1~0|none~1|avg_pool_3x3~2|")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.Short(), "3x3 3x3 skip 1x1 none pool"; got != want {
+		t.Errorf("Short() = %q, want %q", got, want)
+	}
+	if got := (Arch{9}).Short(); !strings.HasPrefix(got, "%!op(9)") {
+		t.Errorf("bad op: %q", got)
+	}
 }

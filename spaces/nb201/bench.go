@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+
+	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
 // Record is one cell's row of the benchmark table. Accuracies are in percent, after 200 epochs,
@@ -180,13 +182,70 @@ func (b *Bench) Record(index int) (Record, error) {
 	return b.records[index], nil
 }
 
-// Lookup returns the row of arch a.
-func (b *Bench) Lookup(a Arch) (Record, error) {
+// Lookup returns the row of architecture a, which must be an Arch of this
+// space (as a search of it selects: freedarts.Result.Arch).
+func (b *Bench) Lookup(arch spaces.Arch) (Record, error) {
+	a, ok := arch.(Arch)
+	if !ok {
+		return Record{}, fmt.Errorf("nb201: %T %v is not a NAS-Bench-201 arch", arch, arch)
+	}
 	i, ok := b.byArch[a]
 	if !ok {
 		return Record{}, fmt.Errorf("nb201: arch %s not in the benchmark table of %d cells", a, len(b.records))
 	}
 	return b.records[i], nil
+}
+
+// Metric is a column of the benchmark table that architectures are
+// compared by.
+type Metric struct {
+	// Name is the CSV column ("cifar10_test"); Label is for people
+	// ("CIFAR-10").
+	Name, Label string
+	Value       func(Record) float64
+}
+
+// Metrics are the final test accuracies studies compare with: CIFAR-10
+// under both protocols (cifar10-valid: trained on 25k images, what the
+// zero-cost paper calls CIFAR-10; cifar10: on all 50k), CIFAR-100 and
+// ImageNet16-120.
+var Metrics = []Metric{
+	{"cifar10_test", "CIFAR-10", func(r Record) float64 { return r.Cifar10Test }},
+	{"cifar10valid_test", "CIFAR-10 (c10-valid)", func(r Record) float64 { return r.Cifar10ValidTest }},
+	{"cifar100_test", "CIFAR-100", func(r Record) float64 { return r.Cifar100Test }},
+	{"imagenet16_test", "ImageNet16-120", func(r Record) float64 { return r.ImageNet16Test }},
+}
+
+// Accuracies are r's Metrics by name.
+func (r Record) Accuracies() map[string]float64 {
+	m := make(map[string]float64, len(Metrics))
+	for _, t := range Metrics {
+		m[t.Name] = t.Value(r)
+	}
+	return m
+}
+
+// Rank is 1 + the number of cells whose metric is above r's.
+func (b *Bench) Rank(r Record, metric func(Record) float64) int {
+	n := 1
+	for _, o := range b.records {
+		if metric(o) > metric(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// Mean is the metric averaged over every cell of the table.
+func (b *Bench) Mean(metric func(Record) float64) float64 {
+	if len(b.records) == 0 {
+		return math.NaN()
+	}
+	s := 0.0
+	for _, r := range b.records {
+		s += metric(r)
+	}
+	return s / float64(len(b.records))
 }
 
 // Best returns the row with the largest metric, e.g.

@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/freedarts/freedarts-gonb/internal/shareddata"
 )
 
 func loadRealBench(t *testing.T) *Bench {
 	t.Helper()
-	if _, err := os.Stat(benchCSV); errors.Is(err, os.ErrNotExist) {
-		t.Skipf("%s absent", benchCSV)
-	}
+	shareddata.Need(t, benchCSV)
 	b, err := LoadBench(benchCSV)
 	if err != nil {
 		t.Fatal(err)
@@ -210,3 +210,39 @@ func TestBest(t *testing.T) {
 		t.Errorf("empty Bench: Best = %+v, want the zero Record", got)
 	}
 }
+
+// TestRankMeanAccuracies: the summaries notebooks and studies read.
+func TestRankMeanAccuracies(t *testing.T) {
+	b, err := LoadBench(writeTemp(t, testHeader+testRows+
+		"2,|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|,50,0,0,0,0,0,0,0,0,0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c10 := Metrics[0].Value
+	r0, _ := b.Record(0)
+	r2, _ := b.Record(2)
+	if got := b.Rank(r2, c10); got != 2 { // 94.37 > 50 > 1
+		t.Errorf("rank of the middle cell: %d, want 2", got)
+	}
+	if got := b.Rank(r0, c10); got != 3 {
+		t.Errorf("rank of the worst cell: %d, want 3", got)
+	}
+	if got, want := b.Mean(c10), (1+94.37+50)/3; math.Abs(got-want) > 1e-12 {
+		t.Errorf("mean %g, want %g", got, want)
+	}
+	if !math.IsNaN(new(Bench).Mean(c10)) {
+		t.Error("mean of an empty table is not NaN")
+	}
+	acc := r0.Accuracies()
+	if len(acc) != len(Metrics) || acc["cifar10_test"] != r0.Cifar10Test || acc["cifar10valid_test"] != r0.Cifar10ValidTest {
+		t.Errorf("accuracies %v of %+v", acc, r0)
+	}
+	if _, err := b.Lookup(foreignArch{}); err == nil || !strings.Contains(err.Error(), "not a NAS-Bench-201 arch") {
+		t.Errorf("Lookup of another space's arch: %v", err)
+	}
+}
+
+type foreignArch struct{}
+
+func (foreignArch) String() string            { return "x" }
+func (foreignArch) Kept() map[string][][]bool { return nil }

@@ -2,9 +2,11 @@ package nb201
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
+	"github.com/freedarts/freedarts-gonb/spaces"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -145,17 +147,12 @@ func (s *Supernet) Forward(n *nn.Net, x *Node) *Node {
 	alpha := n.Param(AlphaName, nn.Alpha, 0, NumEdges, NumOps)
 	return macro(n, s.Config, x, func(n *nn.Net, x *Node) *Node {
 		return cell(n, x, func(n *nn.Net, e int, x *Node) *Node {
-			var sum *Node
-			for op := 1; op < NumOps; op++ { // none adds zero, and its alpha gets zero gradient
-				w := Reshape(Slice(alpha, AxisElem(e), AxisElem(op)))
-				y := n.Gate(AlphaName, e*NumOps+op, Mul(applyOp(n, op, x, s.ConvBias), w))
-				if sum == nil {
-					sum = y
-				} else {
-					sum = Add(sum, y)
+			return n.Mixed(AlphaName, alpha, e, func(op int) *Node {
+				if op == 0 { // none
+					return nil
 				}
-			}
-			return sum
+				return applyOp(n, op, x, s.ConvBias)
+			})
 		})
 	})
 }
@@ -214,6 +211,9 @@ func Select(scores [][]float64) (Arch, error) {
 		}
 		best := 0
 		for op, v := range row {
+			if math.IsNaN(v) {
+				return a, fmt.Errorf("nb201: score [%d][%d] is NaN", e, op)
+			}
 			if v > row[best] {
 				best = op
 			}
@@ -223,18 +223,12 @@ func Select(scores [][]float64) (Arch, error) {
 	return a, nil
 }
 
-// Space is NAS-Bench-201 as a FreeDARTS search space (freedarts.Space): the
-// supernet plus the selection rule.
-type Space struct{ *Supernet }
+// Space is NAS-Bench-201 as a FreeDARTS search space (spaces.Space): the
+// supernet, with the selection rule among its methods.
+type Space = Supernet
 
-// NewSpace returns the space with the supernet of cfg.
-func NewSpace(cfg Config) (*Space, error) {
-	net, err := NewSupernet(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Space{net}, nil
-}
+// NewSpace is NewSupernet: the space of the supernet of cfg.
+func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
 
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "nb201" }
@@ -248,15 +242,11 @@ func (s *Space) AlphaStd() float64 { return 1e-3 }
 // Labels are the edges (rows) and ops (columns) of alpha.
 func (s *Space) Labels(string) (rows, cols []string) { return Rows(), Ops[:] }
 
-// Select applies Select to the alpha scores and returns the arch string.
-func (s *Space) Select(scores map[string][][]float64) (string, error) {
+// Select applies Select to the alpha scores.
+func (s *Space) Select(scores map[string][][]float64) (spaces.Arch, error) {
 	m, ok := scores[AlphaName]
 	if !ok {
-		return "", fmt.Errorf("nb201: no %q scores to select from", AlphaName)
+		return nil, fmt.Errorf("nb201: no %q scores to select from", AlphaName)
 	}
-	a, err := Select(m)
-	if err != nil {
-		return "", err
-	}
-	return a.String(), nil
+	return Select(m)
 }

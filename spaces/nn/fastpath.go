@@ -2,11 +2,11 @@ package nn
 
 import (
 	"os"
-	"reflect"
-	"unsafe"
 
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+
+	"github.com/freedarts/freedarts-gonb/internal/gomlxpriv"
 )
 
 // Fast formulations of the ops for GoMLX's pure-Go backend (v0.28.16,
@@ -56,41 +56,36 @@ import (
 // window, which for a stride-1 "same" window is the input itself, and
 // returns no gradient for the other windows. GoMLX has no public API for a
 // custom gradient on an arbitrary node (IdentityWithCustomGradient covers
-// only Identity nodes), so setVJP stores it in the node's private customVJP
-// field with reflection, the one place this package reaches into GoMLX;
-// fastVJP says whether that field is there on this GoMLX version, and every
-// op falls back to the plain formulation when it is not (TestFastPathActive
-// then fails, so an upgrade cannot silently lose the speed).
-
-var customVJPType = reflect.TypeFor[VJP]()
+// only Identity nodes): setVJP attaches it with gomlxpriv.SetVJP, which
+// writes a private field of the node. When that is not possible on this
+// GoMLX version, fastVJP is false and every op falls back to the plain
+// formulation (TestFastPathActive and internal/gomlxpriv's tests then fail,
+// so an upgrade cannot silently lose the speed).
 
 // PlainOpsEnv, set to 1, turns the fast formulations off (for comparisons).
 const PlainOpsEnv = "FREEDARTS_PLAIN_OPS"
 
-// fastVJP is whether setVJP can attach gradients on this GoMLX version.
-var fastVJP = func() bool {
-	if os.Getenv(PlainOpsEnv) == "1" {
-		return false
-	}
-	f, ok := reflect.TypeFor[Node]().FieldByName("customVJP")
-	return ok && f.Type == customVJPType
-}()
+// fastVJP is whether the fast formulations are in use: setVJP can attach
+// gradients on this GoMLX version, and PlainOpsEnv is not 1.
+var fastVJP = os.Getenv(PlainOpsEnv) != "1" && gomlxpriv.CustomVJPSupported()
 
 // FastPath reports whether the custom-gradient formulations are in use (see
 // fastpath.go); when false, the plain ones are.
 func FastPath() bool { return fastVJP }
 
-// setVJP makes vjp the gradient of n (see the comment above).
-func setVJP(n *Node, vjp VJP) {
-	f := reflect.ValueOf(n).Elem().FieldByName("customVJP")
-	reflect.NewAt(customVJPType, unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(vjp))
+// setVJP makes vjp the gradient of n and reports whether it did. On the
+// plain path (fastVJP false) it does nothing, and n keeps GoMLX's own
+// gradient: an op whose forward formulation is the same on both paths just
+// calls it.
+func setVJP(n *Node, vjp VJP) bool {
+	return fastVJP && gomlxpriv.SetVJP(n, vjp)
 }
 
 // matMul is a [M,K] x [K,N] product whose gradients are plain products (no
 // Transpose of the result, the input gradient in the fast layout).
 func matMul(a, b *Node) *Node {
 	y := DotGeneral(a, []int{1}, nil, b, []int{0}, nil)
-	if !fastVJP || y.Type() != NodeTypeDotGeneral {
+	if y.Type() != NodeTypeDotGeneral {
 		return y
 	}
 	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
@@ -131,11 +126,9 @@ func padEdges(x *Node, lo, hi []int, fill float64) *Node {
 		return Slice(Pad(x, Scalar(x.Graph(), x.DType(), fill), cfg...), specs...)
 	}
 	y := Pad(x, Scalar(x.Graph(), x.DType(), fill), cfg...)
-	if fastVJP {
-		setVJP(y, func(_ *Node, v []*Node, _ shapes.Shape) []*Node {
-			return []*Node{padEdges(v[0], neg(lo), neg(hi), 0), nil}
-		})
-	}
+	setVJP(y, func(_ *Node, v []*Node, _ shapes.Shape) []*Node {
+		return []*Node{padEdges(v[0], neg(lo), neg(hi), 0), nil}
+	})
 	return y
 }
 
@@ -159,7 +152,7 @@ func shiftSpatial(x *Node, dy, dx, chanLo, chanHi int) *Node {
 // own gradient of Concatenate cuts them with Slice, see padEdges).
 func ConcatChannels(xs ...*Node) *Node {
 	y := Concatenate(xs, 3)
-	if !fastVJP || y.Type() != NodeTypeConcatenate {
+	if y.Type() != NodeTypeConcatenate {
 		return y // one part: Concatenate returns it as is
 	}
 	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
@@ -274,7 +267,7 @@ func channelMean(x *Node) *Node {
 // Max gradient takes five full-size ops for the same mask: Sub, Sign, Add,
 // Sign, Mul).
 func reluVJP(y *Node) {
-	if !fastVJP || y.Type() != NodeTypeMax {
+	if y.Type() != NodeTypeMax {
 		return
 	}
 	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
@@ -297,7 +290,7 @@ func reluVJP(y *Node) {
 // (GraSP differentiates g) flows through the variance into centred and is
 // centred there, as the chain rule wants.
 func batchNormVJP(centred, std, y *Node) {
-	if !fastVJP || y.Type() != NodeTypeDiv || centred.Type() != NodeTypeSub {
+	if y.Type() != NodeTypeDiv || centred.Type() != NodeTypeSub {
 		return
 	}
 	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {

@@ -21,7 +21,7 @@ func TestFastPathActive(t *testing.T) {
 		t.Skipf("%s=1", nn.PlainOpsEnv)
 	}
 	if !nn.FastPath() {
-		t.Fatal("the custom-gradient formulations are off: Node.customVJP is missing or changed type")
+		t.Fatal("the custom-gradient formulations are off: gomlxpriv.CustomVJPSupported is false (internal/gomlxpriv's tests name the GoMLX field that moved)")
 	}
 	b := nntest.Backend(t)
 	g := NewGraph(b, "probe")

@@ -2,6 +2,7 @@ package nn
 
 import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // ActKind says where in a network an activation was observed. Kinds are
@@ -61,4 +62,32 @@ func (n *Net) ReLU(x *Node) *Node {
 // recorded for an Observer.
 func (n *Net) Gate(alpha string, index int, y *Node) *Node {
 	return n.observe(GateOutput, alpha, index, y)
+}
+
+// Mixed is a supernet's mixed edge: the sum over the ops o of
+// alpha[row, o] * op(o), in op order, each term gated (Gate, entry
+// row*ops + o of the alpha called name) for the observers. op returns nil
+// for an op that adds nothing ("none"): its term is left out, and its alpha
+// entry gets a zero gradient. alpha is [rows, ops], raw (no softmax), as in
+// the released FreeDARTS code.
+func (n *Net) Mixed(name string, alpha *Node, row int, op func(o int) *Node) *Node {
+	ops := alpha.Shape().Dimensions[1]
+	var sum *Node
+	for o := range ops {
+		y := op(o)
+		if y == nil {
+			continue
+		}
+		w := Reshape(Slice(alpha, AxisElem(row), AxisElem(o)))
+		y = n.Gate(name, row*ops+o, Mul(y, w))
+		if sum == nil {
+			sum = y
+		} else {
+			sum = Add(sum, y)
+		}
+	}
+	if sum == nil {
+		exceptions.Panicf("nn: mixed edge %s[%d] has no op", name, row)
+	}
+	return sum
 }

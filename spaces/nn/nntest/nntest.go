@@ -18,14 +18,16 @@ import (
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
-// Backend opens the backend the tests run on ($GOMLX_BACKEND or the default).
+// Backend is the backend the tests run on ($GOMLX_BACKEND or the default),
+// the process's shared one (backend.Shared), which searches given no
+// backend use too.
 func Backend(t testing.TB) compute.Backend {
 	t.Helper()
-	b, err := backend.Open(backend.Config(""))
+	b, err := backend.Shared("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return b.Backend
 }
 
 // Input is a float64 tensor.

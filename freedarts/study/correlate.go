@@ -1,0 +1,242 @@
+package study
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/freedarts/stats"
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
+)
+
+// Targets are the benchmark accuracies that Correlate compares the proxies
+// with, in its order: nb201.Metrics, the final test accuracy on CIFAR-10
+// under both protocols (cifar10valid_test, trained on 25k images, is what
+// zero-cost-nas calls CIFAR-10), CIFAR-100 and ImageNet16-120. Each has
+// its column name, a label and its accessor.
+var Targets = slices.Clone(nb201.Metrics)
+
+// Published holds the Spearman rho of the zero-cost proxies over all
+// 15,625 NAS-Bench-201 cells against the test accuracy of the
+// cifar10-valid protocol (the cifar10valid_test target), as Abdelfattah et
+// al., "Zero-Cost Proxies for Lightweight NAS" (ICLR 2021), report them,
+// and NASWOT's own (Mellor et al., "Neural Architecture Search without
+// Training", ICML 2021).
+var Published = map[string]float64{
+	"synflow":   0.737,
+	"jacob_cov": 0.731,
+	"snip":      0.596,
+	"grad_norm": 0.594,
+	"grasp":     0.514,
+	"fisher":    0.360,
+	"naswot":    0.79,
+}
+
+// Correlation is the agreement of one proxy (or ensemble) with one target
+// over a table's cells.
+type Correlation struct {
+	// Proxy is a proxy of the table, or an ensemble "rank(a+b)",
+	// "vote(a+b)" (freedarts.RankAverage, freedarts.MajorityVote).
+	Proxy string `json:"proxy"`
+	// Target is the Targets' name ("cifar10valid_test").
+	Target string `json:"target"`
+	// Spearman's rho and Kendall's tau-b of the scores and the accuracies.
+	Spearman float64 `json:"spearman"`
+	Kendall  float64 `json:"kendall"`
+	// Cells is the number of cells correlated.
+	Cells int `json:"cells"`
+}
+
+// Correlate rank-correlates every proxy of tab, and every ensemble (sets of
+// two or more of tab's proxies, as ParseEnsembles returns them) combined
+// by each of freedarts.EnsembleNames, with every target. The result is
+// ordered by target (Targets' order), then proxies in tab's order, then
+// ensembles. tab needs two cells or more, each once, with indices of
+// bench; a row's arch, when set, must be the benchmark's.
+func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlation, error) {
+	if tab == nil || len(tab.Rows) < 2 {
+		n := 0
+		if tab != nil {
+			n = len(tab.Rows)
+		}
+		return nil, fmt.Errorf("study: correlate %d cells, want at least 2", n)
+	}
+	if bench == nil {
+		return nil, fmt.Errorf("study: no benchmark table (nb201.LoadBench)")
+	}
+	recs := make([]nb201.Record, len(tab.Rows))
+	seen := map[int]bool{}
+	for k, r := range tab.Rows {
+		if seen[r.Index] {
+			return nil, fmt.Errorf("study: cell %d appears twice in the table", r.Index)
+		}
+		seen[r.Index] = true
+		rec, err := bench.Record(r.Index)
+		if err != nil {
+			return nil, fmt.Errorf("study: %w", err)
+		}
+		if r.Arch != "" && r.Arch != rec.Arch.String() {
+			return nil, fmt.Errorf("study: cell %d is %s in the table, %s in the benchmark", r.Index, r.Arch, rec.Arch)
+		}
+		recs[k] = rec
+	}
+	type column struct {
+		name   string
+		values []float64
+	}
+	var cols []column
+	for _, n := range tab.Proxies {
+		v, err := tab.Column(n)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, column{n, v})
+	}
+	for _, set := range ensembles {
+		if len(set) < 2 {
+			return nil, fmt.Errorf("study: ensemble %q has %d proxies, want two or more", set, len(set))
+		}
+		members := make([][]float64, len(set))
+		for k, n := range set {
+			v, err := tab.Column(n)
+			if err != nil {
+				return nil, fmt.Errorf("study: ensemble %s: %w", strings.Join(set, "+"), err)
+			}
+			members[k] = v
+		}
+		for _, method := range freedarts.EnsembleNames() {
+			v, err := freedarts.Combine(method, members)
+			if err != nil {
+				return nil, err
+			}
+			cols = append(cols, column{method + "(" + strings.Join(set, "+") + ")", v})
+		}
+	}
+	var out []Correlation
+	for _, t := range Targets {
+		truth := make([]float64, len(recs))
+		for k, rec := range recs {
+			truth[k] = t.Value(rec)
+		}
+		for _, c := range cols {
+			rho, err := stats.Spearman(c.values, truth)
+			if err != nil {
+				return nil, fmt.Errorf("study: %s vs %s: %w", c.name, t.Name, err)
+			}
+			tau, err := stats.KendallTau(c.values, truth)
+			if err != nil {
+				return nil, fmt.Errorf("study: %s vs %s: %w", c.name, t.Name, err)
+			}
+			out = append(out, Correlation{Proxy: c.name, Target: t.Name, Spearman: rho, Kendall: tau, Cells: len(recs)})
+		}
+	}
+	return out, nil
+}
+
+// ParseEnsembles reads "a+b,c+d" into proxy sets for Correlate; every
+// proxy must be among proxies, and every set have two or more. "" is no
+// ensemble.
+func ParseEnsembles(s string, proxies []string) ([][]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var sets [][]string
+	for set := range strings.SplitSeq(s, ",") {
+		var names []string
+		for n := range strings.SplitSeq(set, "+") {
+			n = strings.TrimSpace(n)
+			if !slices.Contains(proxies, n) {
+				return nil, fmt.Errorf("ensembles %q: %q is not among the proxies %s", s, n, strings.Join(proxies, ","))
+			}
+			names = append(names, n)
+		}
+		if len(names) < 2 {
+			return nil, fmt.Errorf("ensembles %q: set %q has one proxy, want two or more joined by +", s, set)
+		}
+		sets = append(sets, names)
+	}
+	return sets, nil
+}
+
+// ReadIndices reads benchmark indices from the file at path, one a line
+// (blank lines and lines starting with # are skipped), each in [0, total).
+func ReadIndices(path string, total int) ([]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []int
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		i, err := strconv.Atoi(s)
+		if err != nil || i < 0 || i >= total {
+			return nil, fmt.Errorf("%s line %d: %q is not an index in [0, %d)", path, line, s, total)
+		}
+		out = append(out, i)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no indices", path)
+	}
+	return out, nil
+}
+
+// CorrelationTable lays cors out for display (kernel.ShowTable in a
+// notebook): one row per proxy, in the order of cors, with its published
+// rho when published is not nil (Published; "" for a proxy it lacks),
+// then Spearman's rho and Kendall's tau against each target, labelled as
+// in Targets, to three decimals.
+func CorrelationTable(cors []Correlation, published map[string]float64) (headers []string, rows [][]string) {
+	var proxies, targets []string
+	for _, c := range cors {
+		if !slices.Contains(proxies, c.Proxy) {
+			proxies = append(proxies, c.Proxy)
+		}
+		if !slices.Contains(targets, c.Target) {
+			targets = append(targets, c.Target)
+		}
+	}
+	headers = []string{"proxy"}
+	if published != nil {
+		headers = append(headers, "published ρ")
+	}
+	for _, t := range targets {
+		label := t
+		if k := slices.IndexFunc(Targets, func(m nb201.Metric) bool { return m.Name == t }); k >= 0 {
+			label = Targets[k].Label
+		}
+		headers = append(headers, label+" ρ", "τ")
+	}
+	for _, p := range proxies {
+		row := []string{p}
+		if published != nil {
+			v, ok := published[p]
+			row = append(row, "")
+			if ok {
+				row[1] = fmt.Sprintf("%.3f", v)
+			}
+		}
+		for _, t := range targets {
+			rho, tau := "", ""
+			for _, c := range cors {
+				if c.Proxy == p && c.Target == t {
+					rho, tau = fmt.Sprintf("%.3f", c.Spearman), fmt.Sprintf("%.3f", c.Kendall)
+				}
+			}
+			row = append(row, rho, tau)
+		}
+		rows = append(rows, row)
+	}
+	return headers, rows
+}

@@ -1,0 +1,176 @@
+package study
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
+)
+
+// handTable scores cells 0, 6111, 1000 and 15624 with their cifar10-valid
+// test accuracy ("acc"), its negative ("neg") and a constant-free order
+// ("idx", the index).
+func handTable(t *testing.T, bench *nb201.Bench) *Table {
+	t.Helper()
+	tab := &Table{Proxies: []string{"acc", "neg", "idx"}}
+	for _, i := range []int{0, 6111, 1000, 15624} {
+		rec, err := bench.Record(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arch := rec.Arch.String()
+		if i == 1000 {
+			arch = "" // a row without its arch is taken as it is
+		}
+		tab.Rows = append(tab.Rows, Row{Index: i, Arch: arch, Scores: []float64{rec.Cifar10ValidTest, -rec.Cifar10ValidTest, float64(i)}})
+	}
+	return tab
+}
+
+func TestCorrelate(t *testing.T) {
+	bench := testBench(t)
+	tab := handTable(t, bench)
+	cors, err := Correlate(tab, bench, [][]string{{"acc", "idx"}, {"acc", "acc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxies := []string{"acc", "neg", "idx", "rank(acc+idx)", "vote(acc+idx)", "rank(acc+acc)", "vote(acc+acc)"}
+	if len(cors) != len(proxies)*len(Targets) {
+		t.Fatalf("%d correlations, want %d", len(cors), len(proxies)*len(Targets))
+	}
+	for k, c := range cors {
+		if want := Targets[k/len(proxies)].Name; c.Target != want || c.Proxy != proxies[k%len(proxies)] || c.Cells != 4 {
+			t.Errorf("correlation %d = %+v, want %s vs %s over 4 cells", k, c, proxies[k%len(proxies)], want)
+		}
+		if c.Target != "cifar10valid_test" {
+			continue
+		}
+		want := map[string]float64{"acc": 1, "neg": -1, "rank(acc+acc)": 1, "vote(acc+acc)": 1}
+		if w, ok := want[c.Proxy]; ok && (c.Spearman != w || c.Kendall != w) {
+			t.Errorf("%s vs cifar10valid_test: rho %v, tau %v, want %v", c.Proxy, c.Spearman, c.Kendall, w)
+		}
+	}
+
+	for _, tc := range []struct {
+		name string
+		edit func(tab *Table) [][]string
+		want string
+	}{
+		{"one cell", func(tab *Table) [][]string { tab.Rows = tab.Rows[:1]; return nil }, "correlate 1 cells, want at least 2"},
+		{"twice", func(tab *Table) [][]string { tab.Rows[1].Index = 0; tab.Rows[1].Arch = ""; return nil }, "cell 0 appears twice"},
+		{"out of range", func(tab *Table) [][]string { tab.Rows[1].Index = 15625; return nil }, "index 15625 out of range"},
+		{"arch", func(tab *Table) [][]string { tab.Rows[0].Index = 1; return nil }, "cell 1 is |avg_pool_3x3~0|"},
+		{"ensemble proxy", func(*Table) [][]string { return [][]string{{"acc", "snip"}} }, `ensemble acc+snip: no proxy "snip" in the table`},
+		{"ensemble of one", func(*Table) [][]string { return [][]string{{"acc"}} }, "has 1 proxies, want two or more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tab := handTable(t, bench)
+			sets := tc.edit(tab)
+			if _, err := Correlate(tab, bench, sets); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Correlate = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := Correlate(tab, nil, nil); err == nil || !strings.Contains(err.Error(), "no benchmark table") {
+		t.Errorf("Correlate without a bench: %v", err)
+	}
+	if _, err := Correlate(nil, bench, nil); err == nil {
+		t.Error("Correlate of no table: no error")
+	}
+}
+
+func TestCorrelationTable(t *testing.T) {
+	cors := []Correlation{
+		{"synflow", "cifar10_test", 0.5, 0.25, 10}, {"params", "cifar10_test", 0.75, 0.5, 10},
+		{"synflow", "cifar10valid_test", 0.5004, 0.2, 10}, {"params", "cifar10valid_test", -0.1, -0.05, 10},
+		{"synflow", "other", 1, 1, 10},
+	}
+	headers, rows := CorrelationTable(cors, Published)
+	wantH := []string{"proxy", "published ρ", "CIFAR-10 ρ", "τ", "CIFAR-10 (c10-valid) ρ", "τ", "other ρ", "τ"}
+	wantR := [][]string{
+		{"synflow", "0.737", "0.500", "0.250", "0.500", "0.200", "1.000", "1.000"},
+		{"params", "", "0.750", "0.500", "-0.100", "-0.050", "", ""},
+	}
+	if !reflect.DeepEqual(headers, wantH) || !reflect.DeepEqual(rows, wantR) {
+		t.Errorf("CorrelationTable =\n%q\n%q\nwant\n%q\n%q", headers, rows, wantH, wantR)
+	}
+	headers, rows = CorrelationTable(cors[:2], nil)
+	if !reflect.DeepEqual(headers, []string{"proxy", "CIFAR-10 ρ", "τ"}) || !reflect.DeepEqual(rows[1], []string{"params", "0.750", "0.500"}) {
+		t.Errorf("without published values: %q %q", headers, rows)
+	}
+}
+
+func TestPublished(t *testing.T) {
+	for _, n := range []string{"synflow", "jacob_cov", "snip", "grad_norm", "grasp", "fisher", "naswot"} {
+		if v, ok := Published[n]; !ok || v <= 0 || v >= 1 {
+			t.Errorf("Published[%s] = %v, %v", n, v, ok)
+		}
+	}
+	if len(Targets) != 4 || Targets[1].Name != "cifar10valid_test" {
+		t.Errorf("Targets %v", Targets)
+	}
+}
+
+func TestParseEnsembles(t *testing.T) {
+	proxies := []string{"synflow", "snip", "naswot"}
+	for _, tc := range []struct {
+		in   string
+		want [][]string
+		err  string
+	}{
+		{"", nil, ""},
+		{"synflow+snip", [][]string{{"synflow", "snip"}}, ""},
+		{" synflow + snip + naswot ,naswot+synflow", [][]string{{"synflow", "snip", "naswot"}, {"naswot", "synflow"}}, ""},
+		{"synflow+fisher", nil, `ensembles "synflow+fisher": "fisher" is not among the proxies synflow,snip,naswot`},
+		{"synflow", nil, `set "synflow" has one proxy, want two or more joined by +`},
+		{"synflow+snip,", nil, `"" is not among the proxies`},
+		{"synflow++snip", nil, `"" is not among the proxies`},
+	} {
+		got, err := ParseEnsembles(tc.in, proxies)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseEnsembles(%q) = %v, %v; want an error containing %q", tc.in, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("ParseEnsembles(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestReadIndices(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, in string
+		want     []int
+		err      string
+	}{
+		{"ok", "6111\n# a comment\n\n 0 \n15624\n6111\n", []int{6111, 0, 15624, 6111}, ""},
+		{"out of range", "12\n15625\n", nil, `line 2: "15625" is not an index in [0, 15625)`},
+		{"negative", "-1\n", nil, `line 1: "-1" is not an index`},
+		{"not a number", "# x\nsix\n", nil, `line 2: "six" is not an index`},
+		{"empty", "# only a comment\n\n", nil, "no indices"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".txt")
+		if err := os.WriteFile(path, []byte(tc.in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadIndices(path, 15625)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), path) {
+				t.Errorf("%s: ReadIndices = %v, %v; want an error naming the file, containing %q", tc.name, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: ReadIndices = %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := ReadIndices(filepath.Join(dir, "none.txt"), 10); err == nil || !strings.Contains(err.Error(), "none.txt") {
+		t.Errorf("ReadIndices of a missing file: %v", err)
+	}
+}

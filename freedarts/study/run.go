@@ -1,0 +1,459 @@
+package study
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/freedarts/freedarts-gonb/data/cifar10"
+	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
+)
+
+// Draw is how a study draws the weights and the batch of each cell.
+type Draw string
+
+const (
+	// DrawShared gives every cell the same weights (drawn per parameter
+	// name from Config.Seed) and the same plain batch, so that cells differ
+	// only by their ops.
+	DrawShared Draw = "shared"
+	// DrawPerCell gives each cell its own weights and augmented batch (the
+	// random crop and flip of training), both seeded by
+	// freedarts.SubSeed(Config.Seed, index): independent draws, as
+	// zero-cost-nas makes them, yet reproducible, and the same on resume or
+	// with any number of workers.
+	DrawPerCell Draw = "per-cell"
+)
+
+// Draws lists the draw modes.
+func Draws() []Draw { return []Draw{DrawShared, DrawPerCell} }
+
+// Config is a study: which NAS-Bench-201 cells to score with which proxies,
+// and how. Run checks every field; the zero values that are allowed are
+// documented with their field.
+type Config struct {
+	// Network sizes the cells' networks; the zero value is
+	// nb201.DefaultConfig(), the benchmark's CIFAR-10 network. ConvBias
+	// gives the cell convolutions a bias, as zero-cost-nas's model does.
+	Network nb201.Config
+	// Proxies score every cell (freedarts.LookupCriteria("synflow,snip")):
+	// at least one, each with a whole-network definition, no name twice.
+	Proxies []freedarts.Criterion
+	// Indices are the benchmark indices of the cells to score (at least
+	// one; nb201.Sample draws some, ReadIndices reads a file of them). A
+	// repeated index is scored once.
+	Indices []int
+	// Seed seeds the weights, and the batch of the data proxies (see Draw).
+	Seed uint64
+	// Draw is DrawShared or DrawPerCell; "" is DrawShared.
+	Draw Draw
+	// Data is the CIFAR-10 images that the batches of the data proxies
+	// (snip, grasp, fisher, ...) are drawn from; required when a proxy needs
+	// data, ignored otherwise. Network.InputSize must then be 32.
+	Data *cifar10.Dataset
+	// DataName names Data in Out's settings (the data file's base name);
+	// required when Data is used and Out is set.
+	DataName string
+	// Batch is the number of images in a batch, 1 to Data.Len(); ignored
+	// when no proxy needs data.
+	Batch int
+	// Backend is the compute backend configuration (see backend.Config: ""
+	// is $GOMLX_BACKEND, else backend.Default). Every worker opens its own.
+	Backend string
+	// Workers is the number of cells scored at once (0 means 1), each
+	// worker on its own backend (the go backend already runs the independent ops of
+	// one cell on all cores).
+	Workers int
+	// Out, when set, is the scores CSV (see Open): each cell is appended as
+	// it is scored, and the cells it already holds are read back instead of
+	// scored again. Its settings file (CheckSettings) must match this
+	// study's.
+	Out string
+	// Progress, when set, is called after each newly scored cell, from
+	// one goroutine at a time; scoring waits for it to return.
+	Progress func(Progress)
+}
+
+// ConfigError is a Config field out of range.
+type ConfigError struct {
+	// Field is the Config field: "Workers", "Batch", "Network", ...
+	Field string
+	// Value is the field's value, as Go prints it (0, "fresh", [3]=99999).
+	Value string
+	// Want says what is expected ("want >= 1").
+	Want string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("study: Config.%s %s: %s", e.Field, e.Value, e.Want)
+}
+
+// Progress reports one newly scored cell.
+type Progress struct {
+	// Done of Total: cells scored by this run so far, and cells it scores
+	// (the requested cells that Out did not hold).
+	Done, Total int
+	// Resumed cells were read back from Out.
+	Resumed int
+	// Index and Arch are the cell just scored.
+	Index int
+	Arch  string
+	// Proxies name Scores and Seconds.
+	Proxies []string
+	// Scores are the cell's scores; Seconds, per proxy, the wall time of the
+	// pass the proxy ran in (proxies of one pass show the same time).
+	Scores, Seconds []float64
+	// Elapsed is the time since scoring started; ETA extrapolates it to
+	// the cells left.
+	Elapsed, ETA time.Duration
+}
+
+// String is a progress line: "3/20 cell 6111 (synflow 0.4s, params 0.0s)
+// eta 7s".
+func (p Progress) String() string {
+	parts := make([]string, len(p.Proxies))
+	for i, n := range p.Proxies {
+		parts[i] = fmt.Sprintf("%s %.1fs", n, p.Seconds[i])
+	}
+	return fmt.Sprintf("%d/%d cell %d (%s) eta %s", p.Done, p.Total, p.Index, strings.Join(parts, ", "), p.ETA.Round(time.Second))
+}
+
+// Result is what Run scored and read back.
+type Result struct {
+	// Table holds every requested cell, resumed or new, sorted by index;
+	// its Proxies are Config.Proxies' names.
+	Table *Table
+	// Resumed cells were read back from Out, Scored ones scored by this run.
+	Resumed, Scored int
+	// SecondsPerCell is, per proxy (in Table.Proxies order), the mean wall
+	// time per cell scored by this run of the pass the proxy ran in; nil
+	// when the run scored no cell.
+	SecondsPerCell []float64
+	// Settings are the study's protocol and compute, as Out's settings
+	// file records them.
+	Settings Settings
+}
+
+// plan is a checked Config.
+type plan struct {
+	cfg      Config
+	net      nb201.Config
+	names    []string
+	cells    []int // sorted, unique
+	data     bool  // a proxy needs Data
+	draw     func(index int) (uint64, *freedarts.Batch, error)
+	settings Settings
+}
+
+func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
+	if bench == nil {
+		return nil, fmt.Errorf("study: no benchmark table (nb201.LoadBench)")
+	}
+	p := &plan{cfg: cfg, net: cfg.Network}
+	if p.net == (nb201.Config{}) {
+		p.net = nb201.DefaultConfig()
+	}
+	if err := p.net.Validate(); err != nil {
+		return nil, &ConfigError{"Network", fmt.Sprintf("%+v", p.net), err.Error()}
+	}
+	if len(cfg.Proxies) == 0 {
+		return nil, &ConfigError{"Proxies", "[]", "want at least one proxy (freedarts.LookupCriteria)"}
+	}
+	for i, c := range cfg.Proxies {
+		switch {
+		case c.Name == "":
+			return nil, &ConfigError{"Proxies", fmt.Sprintf("[%d]", i), "want a named criterion"}
+		case slices.Contains(p.names, c.Name):
+			return nil, &ConfigError{"Proxies", fmt.Sprintf("[%d]=%s", i, c.Name), "want every proxy once (they name the columns)"}
+		case c.Network == nil && c.Static == nil:
+			return nil, &ConfigError{"Proxies", fmt.Sprintf("[%d]=%s", i, c.Name), "want a proxy with a whole-network definition"}
+		}
+		p.names = append(p.names, c.Name)
+	}
+	if len(cfg.Indices) == 0 {
+		return nil, &ConfigError{"Indices", "[]", "want at least one cell index"}
+	}
+	for k, i := range cfg.Indices {
+		if i < 0 || i >= bench.Len() {
+			return nil, &ConfigError{"Indices", fmt.Sprintf("[%d]=%d", k, i), fmt.Sprintf("want a NAS-Bench-201 index in [0, %d)", bench.Len())}
+		}
+	}
+	p.cells = slices.Compact(slices.Sorted(slices.Values(cfg.Indices)))
+	if p.cfg.Draw == "" {
+		p.cfg.Draw = DrawShared
+	}
+	if !slices.Contains(Draws(), p.cfg.Draw) {
+		return nil, &ConfigError{"Draw", fmt.Sprintf("%q", cfg.Draw), fmt.Sprintf("want %s or %s", DrawShared, DrawPerCell)}
+	}
+	if cfg.Workers < 0 {
+		return nil, &ConfigError{"Workers", fmt.Sprint(cfg.Workers), "want >= 1 (0 means 1)"}
+	}
+	p.cfg.Workers = max(cfg.Workers, 1)
+	p.data = freedarts.NeedData(cfg.Proxies...)
+	if p.data {
+		var users []string
+		for _, c := range cfg.Proxies {
+			if c.NeedsData {
+				users = append(users, c.Name)
+			}
+		}
+		switch {
+		case cfg.Data == nil || cfg.Data.Len() == 0:
+			return nil, &ConfigError{"Data", "empty", fmt.Sprintf("want CIFAR-10 images: %s need a labelled batch", strings.Join(users, ", "))}
+		case p.net.InputSize != cifar10.Height:
+			return nil, &ConfigError{"Network", fmt.Sprintf("InputSize %d", p.net.InputSize),
+				fmt.Sprintf("want %d: %s read %dx%d CIFAR-10 images", cifar10.Height, strings.Join(users, ", "), cifar10.Height, cifar10.Width)}
+		case cfg.Batch < 1 || cfg.Batch > cfg.Data.Len():
+			return nil, &ConfigError{"Batch", fmt.Sprint(cfg.Batch), fmt.Sprintf("want 1 to %d, the images in the dataset", cfg.Data.Len())}
+		case cfg.Out != "" && cfg.DataName == "":
+			return nil, &ConfigError{"DataName", `""`, "want the data file's name: the settings of Out record it"}
+		}
+	}
+	var err error
+	if p.draw, err = p.drawFunc(); err != nil {
+		return nil, err
+	}
+	p.settings = Settings{Protocol: p.protocol(), Compute: (&backend.Backend{Config: backend.Config(cfg.Backend)}).Compute()}
+	return p, nil
+}
+
+// protocol is the Settings.Protocol of the plan. The defaults add nothing,
+// so that files scored before an option existed still resume.
+func (p *plan) protocol() string {
+	s := fmt.Sprintf("seed=%d draw=%s", p.cfg.Seed, p.cfg.Draw)
+	if p.data {
+		name := p.cfg.DataName
+		if name != "" {
+			name = filepath.Base(name)
+		}
+		s += fmt.Sprintf(" batch=%d data=%s", p.cfg.Batch, name)
+	}
+	if p.net.ConvBias {
+		s += " conv-bias"
+	}
+	if n := p.net; n.C != nb201.DefaultConfig().C || n.N != nb201.DefaultConfig().N || n.Classes != nb201.DefaultConfig().Classes ||
+		n.InputSize != nb201.DefaultConfig().InputSize {
+		s += fmt.Sprintf(" nb201=C%d,N%d,classes%d,input%d", n.C, n.N, n.Classes, n.InputSize)
+	}
+	return s
+}
+
+// drawFunc gives the weight seed and the batch (nil without data) of a
+// cell, as Draw says.
+func (p *plan) drawFunc() (func(int) (uint64, *freedarts.Batch, error), error) {
+	seed, n := p.cfg.Seed, p.cfg.Batch
+	if p.cfg.Draw == DrawPerCell {
+		return func(index int) (uint64, *freedarts.Batch, error) {
+			s := freedarts.SubSeed(seed, uint64(index))
+			if !p.data {
+				return s, nil, nil
+			}
+			b, err := freedarts.SampleAugmentedBatch(p.cfg.Data, n, s)
+			return s, b, err
+		}, nil
+	}
+	var batch *freedarts.Batch
+	if p.data {
+		var err error
+		if batch, err = freedarts.SampleBatch(p.cfg.Data, n, seed); err != nil {
+			return nil, err
+		}
+	}
+	return func(int) (uint64, *freedarts.Batch, error) { return seed, batch, nil }, nil
+}
+
+// Run scores the cells of cfg on cfg.Workers workers and returns the table
+// of every requested cell. With cfg.Out, the cells the file holds are read
+// back, not scored, and each new cell is appended as soon as it is scored.
+//
+// Cancelling ctx stops handing out cells: the cells in flight are finished
+// and recorded, and Run returns ctx.Err(). The first failing cell stops the
+// run the same way and its error is returned. In both cases the Result
+// holds the cells recorded until then. Every backend Run opened is
+// released, and no goroutine is left, when it returns. A Config error is a
+// *ConfigError, with a nil Result.
+func Run(ctx context.Context, cfg Config, bench *nb201.Bench) (*Result, error) {
+	p, err := newPlan(cfg, bench)
+	if err != nil {
+		return nil, err
+	}
+	done := map[int]Row{}
+	var sink *Writer
+	if cfg.Out != "" {
+		var prev *Table
+		if sink, prev, err = Open(cfg.Out, p.names); err != nil {
+			return nil, fmt.Errorf("study: Out: %w", err)
+		}
+		defer sink.Close()
+		for _, r := range prev.Rows {
+			done[r.Index] = r
+		}
+	}
+	res := &Result{Settings: p.settings}
+	var todo []int
+	for _, i := range p.cells {
+		r, ok := done[i]
+		if !ok {
+			todo = append(todo, i)
+			continue
+		}
+		rec, err := bench.Record(i)
+		if err != nil {
+			return nil, err
+		}
+		if r.Arch != rec.Arch.String() {
+			return nil, fmt.Errorf("study: %s: cell %d is %s, the benchmark's is %s: a table of another benchmark order?", cfg.Out, i, r.Arch, rec.Arch)
+		}
+		res.Resumed++
+	}
+	if sink != nil {
+		if err := CheckSettings(cfg.Out, p.settings, len(todo) > 0); err != nil {
+			return nil, fmt.Errorf("study: Out: %w", err)
+		}
+	}
+	if len(todo) > 0 {
+		var secs []float64
+		secs, res.Scored, err = p.score(ctx, todo, bench, sink, done, res.Resumed)
+		if res.Scored > 0 {
+			res.SecondsPerCell = make([]float64, len(secs))
+			for i, s := range secs {
+				res.SecondsPerCell[i] = s / float64(res.Scored)
+			}
+		}
+	}
+	res.Table = &Table{Proxies: p.names}
+	for _, i := range p.cells {
+		if r, ok := done[i]; ok {
+			res.Table.Rows = append(res.Table.Rows, r)
+		}
+	}
+	return res, err
+}
+
+// cellResult is one worker's outcome for a cell.
+type cellResult struct {
+	row     Row
+	seconds []float64
+	err     error
+}
+
+// score scores todo on the plan's workers, recording each cell in done
+// and sink as it arrives. It returns, per proxy, the seconds summed over
+// the recorded cells, and their number.
+func (p *plan) score(ctx context.Context, todo []int, bench *nb201.Bench, sink *Writer, done map[int]Row, resumed int) ([]float64, int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	var backends []*backend.Backend
+	defer func() {
+		for _, b := range backends {
+			b.Backend.Finalize()
+		}
+	}()
+	var scorers []*freedarts.NetScorer
+	for range min(p.cfg.Workers, len(todo)) {
+		b, err := backend.Open(p.cfg.Backend)
+		if err != nil {
+			return nil, 0, fmt.Errorf("study: Config.Backend: %w", err)
+		}
+		backends = append(backends, b)
+		s, err := freedarts.NewNetScorer(b.Backend, p.cfg.Proxies, p.net.InputSize)
+		if err != nil {
+			return nil, 0, err
+		}
+		scorers = append(scorers, s)
+	}
+
+	// stop ends the hand-out: on ctx's cancellation or the first error.
+	stop, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	results := make(chan cellResult)
+	go func() {
+		defer close(jobs)
+		for _, i := range todo {
+			select {
+			case jobs <- i:
+			case <-stop.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for _, s := range scorers {
+		wg.Go(func() {
+			for i := range jobs {
+				if stop.Err() != nil {
+					continue // handed out as the run stopped: not started
+				}
+				results <- p.scoreCell(s, bench, i)
+			}
+		})
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	secs := make([]float64, len(p.names))
+	start := time.Now()
+	var firstErr error
+	n := 0
+	for r := range results {
+		if r.err == nil && sink != nil {
+			r.err = sink.Append(r.row)
+		}
+		if r.err != nil {
+			if firstErr == nil {
+				firstErr = r.err
+				cancel()
+			}
+			continue
+		}
+		done[r.row.Index] = r.row
+		n++
+		for i, s := range r.seconds {
+			secs[i] += s
+		}
+		if p.cfg.Progress != nil {
+			elapsed := time.Since(start)
+			p.cfg.Progress(Progress{Done: n, Total: len(todo), Resumed: resumed, Index: r.row.Index, Arch: r.row.Arch,
+				Proxies: p.names, Scores: r.row.Scores, Seconds: r.seconds,
+				Elapsed: elapsed, ETA: time.Duration(float64(elapsed) / float64(n) * float64(len(todo)-n))})
+		}
+	}
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return secs, n, firstErr
+}
+
+// scoreCell builds and scores the cell of benchmark index i; a panic (of
+// a criterion's code, say) is its error.
+func (p *plan) scoreCell(s *freedarts.NetScorer, bench *nb201.Bench, i int) (r cellResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			r = cellResult{err: fmt.Errorf("study: cell %d: panic: %v", i, v)}
+		}
+	}()
+	rec, err := bench.Record(i)
+	if err != nil {
+		return cellResult{err: err}
+	}
+	net, err := nb201.NewNetwork(p.net, rec.Arch)
+	if err != nil {
+		return cellResult{err: fmt.Errorf("study: cell %d: %w", i, err)}
+	}
+	seed, batch, err := p.draw(i)
+	if err != nil {
+		return cellResult{err: fmt.Errorf("study: cell %d: %w", i, err)}
+	}
+	sc, err := s.Score(net, seed, batch)
+	if err != nil {
+		return cellResult{err: fmt.Errorf("study: cell %d: %w", i, err)}
+	}
+	return cellResult{row: Row{Index: i, Arch: rec.Arch.String(), Scores: sc.Scores}, seconds: sc.Seconds}
+}

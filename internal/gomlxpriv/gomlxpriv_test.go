@@ -1,0 +1,142 @@
+package gomlxpriv
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// layoutChanged fails t with err, which names the GoMLX field that moved.
+func layoutChanged(t *testing.T, access string, err error) {
+	t.Helper()
+	t.Fatalf("%s: %v: a GoMLX upgrade changed a private layout that gomlxpriv relies on; see the package doc", access, err)
+}
+
+func newBackend(t *testing.T) compute.Backend {
+	t.Helper()
+	b, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func newGraph(t *testing.T, name string) *Graph {
+	t.Helper()
+	g := NewGraph(newBackend(t), name)
+	t.Cleanup(g.Finalize)
+	return g
+}
+
+func param(g *Graph, name string, dims ...int) *Node {
+	return Parameter(g, name, shapes.Make(dtypes.Float32, dims...))
+}
+
+// TestSetVJP checks that a gradient attached by SetVJP is the one
+// graph.Gradient uses: y = -x with the custom gradient 7·v, so the gradient
+// of sum(y) is 7 everywhere (GoMLX's own would be -1).
+func TestSetVJP(t *testing.T) {
+	if customVJPErr != nil {
+		layoutChanged(t, "SetVJP", customVJPErr)
+	}
+	if !CustomVJPSupported() {
+		t.Fatal("CustomVJPSupported is false although graph.Node.customVJP checks out")
+	}
+	b := newBackend(t)
+	out, err := ExecOnce(b, func(x *Node) *Node {
+		y := Neg(x)
+		if !SetVJP(y, func(_ *Node, v []*Node, _ shapes.Shape) []*Node {
+			return []*Node{MulScalar(v[0], 7)}
+		}) {
+			t.Error("SetVJP returned false")
+		}
+		if y.CustomGradient() == nil {
+			t.Error("SetVJP returned true, but the node has no custom gradient")
+		}
+		return Gradient(ReduceAllSum(y), x)[0]
+	}, []float32{1, -2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tensors.CopyFlatData[float32](out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float32{7, 7, 7}; !slices.Equal(got, want) {
+		t.Fatalf("gradient through the custom VJP %v, want %v: graph.Gradient ignores graph.Node.%s", got, want, nodeCustomVJP)
+	}
+}
+
+func TestDotContractingAxes(t *testing.T) {
+	g := newGraph(t, "dot")
+	for _, tc := range []struct {
+		name           string
+		lhs, rhs       []int
+		lhsC, lhsB     []int
+		rhsC, rhsB     []int
+		wantContracted []int
+	}{
+		{"[2,3]x[3,4]", []int{2, 3}, []int{3, 4}, []int{1}, nil, []int{0}, nil, []int{1}},
+		{"[3,2]x[3,4] on the first axis", []int{3, 2}, []int{3, 4}, []int{0}, nil, []int{0}, nil, []int{0}},
+		{"[5,2,3]x[5,3,4] batched", []int{5, 2, 3}, []int{5, 3, 4}, []int{2}, []int{0}, []int{1}, []int{0}, []int{2}},
+	} {
+		y := DotGeneral(param(g, tc.name+" lhs", tc.lhs...), tc.lhsC, tc.lhsB, param(g, tc.name+" rhs", tc.rhs...), tc.rhsC, tc.rhsB)
+		if y.Type() != NodeTypeDotGeneral {
+			t.Fatalf("%s: DotGeneral built a %s node", tc.name, y.Type())
+		}
+		got, err := dotContractingAxes(y)
+		if err != nil {
+			layoutChanged(t, "DotContractingAxes", err)
+		}
+		if !slices.Equal(got, tc.wantContracted) {
+			t.Errorf("%s: lhs contracting axes %v, want %v: graph.nodeInputsDotGeneral.%s holds something else", tc.name, got, tc.wantContracted, dotLHSContractingAxes)
+		}
+		if got2, ok := DotContractingAxes(y); !ok || !slices.Equal(got2, got) {
+			t.Errorf("%s: DotContractingAxes = %v, %t, want %v, true", tc.name, got2, ok, got)
+		}
+	}
+	if _, ok := DotContractingAxes(Neg(param(g, "x", 2))); ok {
+		t.Error("DotContractingAxes of a Neg node returned ok")
+	}
+}
+
+func TestConvKernelOutputAxis(t *testing.T) {
+	g := newGraph(t, "conv")
+	x := param(g, "x", 2, 6, 6, 3)
+	// The default layout: kernel [kh, kw, Cin, Cout].
+	hwio := Convolve(x, param(g, "hwio", 3, 3, 3, 4)).PadSame().Done()
+	// The output channels first: kernel [Cout, kh, kw, Cin].
+	ohwi := ConvGeneral(x, param(g, "ohwi", 4, 3, 3, 3), ConvolveAxesConfig{
+		InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
+		KernelOutputChannels: 0, KernelInputChannels: 3, KernelSpatial: []int{1, 2},
+		OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2},
+	}, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}, []int{1, 1}, []int{1, 1}, 1, 1)
+	for _, tc := range []struct {
+		name string
+		y    *Node
+		want int
+	}{{"Convolve", hwio, 3}, {"ConvGeneral OHWI", ohwi, 0}} {
+		if tc.y.Type() != NodeTypeConvGeneral {
+			t.Fatalf("%s built a %s node", tc.name, tc.y.Type())
+		}
+		got, err := convKernelOutputAxis(tc.y)
+		if err != nil {
+			layoutChanged(t, "ConvKernelOutputAxis", err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: kernel output axis %d, want %d: graph.nodeInputsConvGeneral.%s.%s holds something else", tc.name, got, tc.want, convAxes, convKernelOutputChannels)
+		}
+		if got2, ok := ConvKernelOutputAxis(tc.y); !ok || got2 != got {
+			t.Errorf("%s: ConvKernelOutputAxis = %d, %t, want %d, true", tc.name, got2, ok, got)
+		}
+	}
+	if _, ok := ConvKernelOutputAxis(Neg(x)); ok {
+		t.Error("ConvKernelOutputAxis of a Neg node returned ok")
+	}
+}

@@ -1,0 +1,217 @@
+// Package spaces is the contract between FreeDARTS and a search space, and
+// the registry of the spaces built into this module.
+//
+// A search space (nb201, darts, mobile, or one of your own) implements
+// Space: a supernet whose mixed edges are weighted by architecture
+// parameters (nn.Alpha), the shape of its input, and the rule that turns
+// the score of every (row, op) entry of alpha into an Arch. The types here
+// use only standard and nn types, so that a space depends on this small
+// package and not on the algorithm (freedarts re-exports them as
+// freedarts.Space, freedarts.Arch and freedarts.Supernet).
+//
+// The built-in spaces Register themselves when their package is imported,
+// as database/sql drivers do: New("darts", Shape{Cells: 20}) builds a space
+// by name from the shape options the command line and the notebooks share,
+// and ParseArch reads back an architecture a result recorded.
+package spaces
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/gomlx/core/graph"
+
+	"github.com/freedarts/freedarts-gonb/spaces/nn"
+)
+
+// Node is a node of the graph a network builds (graph.Node), so that a
+// space written in a notebook needs no import of GoMLX itself.
+type Node = graph.Node
+
+// Supernet is a network whose mixed edges are weighted by architecture
+// parameters, declared as nn.Alpha parameters. A concrete network (one op
+// per edge, no alpha) has the same method and is scored the same way by the
+// whole-network proxies.
+type Supernet interface {
+	// Forward returns the logits [batch, classes] of x [batch, H, W, 3].
+	Forward(n *nn.Net, x *Node) *Node
+}
+
+// Space is a search space as the search needs it: its supernet, the shape
+// of its input, and its rule for turning scores into an architecture.
+type Space interface {
+	Supernet
+	// Name is the space's name on the command line (nb201, darts, ...).
+	Name() string
+	// InputSize is the height and width of the input image.
+	InputSize() int
+	// AlphaStd is the reference scale of alpha's initialisation.
+	AlphaStd() float64
+	// Labels returns the row and column labels of the named alpha.
+	Labels(alpha string) (rows, cols []string)
+	// Select chooses the architecture from the score matrices, keyed by
+	// alpha name, each [rows][ops] as Labels labels it.
+	Select(scores map[string][][]float64) (Arch, error)
+}
+
+// Arch is an architecture a space's rule selected.
+type Arch interface {
+	// String is the space's encoding (NAS-Bench-201's arch string, a DARTS
+	// genotype, ...), which ParseArch reads back.
+	String() string
+	// Kept marks, per alpha name, the [row][op] entries the architecture
+	// keeps: the ops a heat map of the scores outlines.
+	Kept() map[string][][]bool
+}
+
+// CellArch is an Arch made of cells, which the notebook helpers draw.
+type CellArch interface {
+	Arch
+	Cells() []Cell
+}
+
+// Cell is one cell of an architecture: node labels and op-labelled edges.
+//
+// An edge whose Op is OpNone is not drawn, but still counts for the layout,
+// so that a cell keeps its shape whatever ops it holds; an edge whose Op is
+// OpConcat is the concatenation of an intermediate node into a DARTS cell's
+// output. Node labels may use a TeX-like subscript: "c_{k-1}".
+type Cell struct {
+	Title string
+	Nodes []string
+	Edges []Edge
+}
+
+// Edge carries the output of node From, transformed by Op, into node To
+// (indices into Cell.Nodes).
+type Edge struct {
+	From, To int
+	Op       string
+}
+
+// Op names with a fixed meaning in a Cell.
+const (
+	OpNone   = "none"
+	OpConcat = "concat"
+)
+
+// Shape holds the shape options shared by every space; 0 keeps the space's
+// default. What each means (or that it does not apply) is the space's Doc.
+type Shape struct {
+	// Cells is the depth: cells per stage (nb201) or total cells (darts).
+	Cells int `json:"cells,omitempty"`
+	// Channels is the initial width.
+	Channels int `json:"channels,omitempty"`
+	// Input is the input's height and width.
+	Input int `json:"input,omitempty"`
+	// Classes is the number of classifier outputs.
+	Classes int `json:"classes,omitempty"`
+	// ImageNet starts from the space's ImageNet-sized network (the DARTS
+	// ImageNet stem at 224x224, NB201's ImageNet16-120, ...) instead of its
+	// CIFAR one; the numbers above still override its defaults.
+	ImageNet bool `json:"imagenet,omitempty"`
+}
+
+// Def registers a space.
+type Def struct {
+	// Name is the space's name (-space on the command line).
+	Name string
+	// Doc is one line: what the space is and what its Shape options mean.
+	Doc string
+	// New builds the space with the given shape.
+	New func(Shape) (Space, error)
+	// ParseArch reads an architecture that Arch.String wrote.
+	ParseArch func(string) (Arch, error)
+}
+
+var (
+	mu   sync.RWMutex
+	defs = map[string]Def{}
+)
+
+// Register adds a space to the registry; the built-in spaces call it from
+// their init functions. It panics on a duplicate or incomplete Def, which is
+// a programming error of the registering package.
+func Register(d Def) {
+	mu.Lock()
+	defer mu.Unlock()
+	if d.Name == "" || d.New == nil || d.ParseArch == nil {
+		panic(fmt.Sprintf("spaces: incomplete registration of %q", d.Name))
+	}
+	if _, dup := defs[d.Name]; dup {
+		panic(fmt.Sprintf("spaces: %q registered twice", d.Name))
+	}
+	defs[d.Name] = d
+}
+
+// Names lists the registered spaces, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	names := make([]string, 0, len(defs))
+	for n := range defs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Lookup returns the registration of the named space.
+func Lookup(name string) (Def, error) {
+	mu.RLock()
+	d, ok := defs[name]
+	mu.RUnlock()
+	if !ok {
+		return Def{}, fmt.Errorf("unknown space %q (want one of %s)", name, strings.Join(Names(), ", "))
+	}
+	return d, nil
+}
+
+// New builds the named space with shape.
+func New(name string, shape Shape) (Space, error) {
+	d, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range []struct {
+		flag string
+		v    int
+	}{{"cells", shape.Cells}, {"channels", shape.Channels}, {"input", shape.Input}, {"classes", shape.Classes}} {
+		if v.v < 0 {
+			return nil, fmt.Errorf("space %s: %s %d, want > 0 (or 0 for the default)", name, v.flag, v.v)
+		}
+	}
+	return d.New(shape)
+}
+
+// ParseArch reads an architecture of the named space.
+func ParseArch(space, s string) (Arch, error) {
+	d, err := Lookup(space)
+	if err != nil {
+		return nil, err
+	}
+	return d.ParseArch(s)
+}
+
+// Set overrides *dst with v where v is not 0: how a space applies Shape to
+// the fields of its config.
+func Set(dst *int, v int) {
+	if v != 0 {
+		*dst = v
+	}
+}
+
+// KeptRows is the Kept matrix of a one-op-per-row rule: [rows][ops] with
+// choice[r] marked in row r.
+func KeptRows(choice []int, ops int) [][]bool {
+	kept := make([][]bool, len(choice))
+	for r, c := range choice {
+		kept[r] = make([]bool, ops)
+		if c >= 0 && c < ops {
+			kept[r][c] = true
+		}
+	}
+	return kept
+}
