@@ -98,13 +98,15 @@ type resultJSON struct {
 	Arch string `json:"arch"`
 }
 
-// MarshalJSON writes the architecture as its String.
-func (r *Result) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes the architecture as its String. Its receiver is a
+// value, so that a Result encodes the same inside a map or a slice of
+// values as through a pointer.
+func (r Result) MarshalJSON() ([]byte, error) {
 	arch := ""
 	if r.Arch != nil {
 		arch = r.Arch.String()
 	}
-	return json.Marshal(resultJSON{resultFields: (*resultFields)(r), Arch: arch})
+	return json.Marshal(resultJSON{resultFields: (*resultFields)(&r), Arch: arch})
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote. The architecture is parsed by

@@ -44,7 +44,9 @@ func ExampleShowArch() {
 	//   (none: 0 -> 3, 1 -> 3)
 }
 
-// GoNB runs every cell as a new program: Keep hands a value to later cells.
+// GoNB runs every cell as a new program: Keep hands a value to later cells
+// (here, outside GoNB, through a directory of this user's under
+// os.TempDir()).
 func ExampleKeep() {
 	must.M(kernel.Keep("seeds", []uint64{0, 1, 2}))
 	var seeds []uint64

@@ -138,29 +138,36 @@ func scoreMaps(res *freedarts.Result, opts []ScoresOptions) (svgs []string, text
 // (CellsHTML; NAS-Bench-201: one cell, DARTS: the normal and the reduction
 // cell), else its encoding as text.
 func ArchHTML(a spaces.Arch) (string, error) {
-	if a == nil {
-		return "", errors.New("arch: no architecture")
-	}
-	if c, ok := a.(spaces.CellArch); ok {
-		return CellsHTML(c.Cells()...)
-	}
-	return `<pre class="freedarts-arch">` + esc(a.String()) + `</pre>`, nil
+	html, _, err := archViews(a)
+	return html, err
 }
 
 // ShowArch displays ArchHTML in the notebook, or the cells' edges (or the
 // encoding) as text outside GoNB.
 func ShowArch(a spaces.Arch) error {
-	html, err := ArchHTML(a)
+	html, text, err := archViews(a)
 	if err != nil {
 		return err
 	}
-	c, ok := a.(spaces.CellArch)
-	if !ok {
-		return show(html, a.String())
+	return show(html, text)
+}
+
+// archViews renders a for ArchHTML and as text.
+func archViews(a spaces.Arch) (html, text string, err error) {
+	if a == nil {
+		return "", "", errors.New("arch: no architecture")
 	}
-	var b strings.Builder
-	for _, cell := range c.Cells() {
-		b.WriteString(cellText(cell))
+	if c, ok := a.(spaces.CellArch); ok {
+		if cells := c.Cells(); len(cells) > 0 {
+			if html, err = CellsHTML(cells...); err != nil {
+				return "", "", err
+			}
+			var b strings.Builder
+			for _, cell := range cells {
+				b.WriteString(cellText(cell))
+			}
+			return html, b.String(), nil
+		}
 	}
-	return show(html, b.String())
+	return `<pre class="freedarts-arch">` + esc(a.String()) + `</pre>`, a.String() + "\n", nil
 }

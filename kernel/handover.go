@@ -6,6 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+
+	// Registered, so that Recall gives a freedarts.Result of every built-in
+	// space its typed Arch (darts.Genotype, mobile.Arch; nb201 is imported
+	// by the study plots) even in a notebook that does not import them.
+	_ "github.com/freedarts/freedarts-gonb/spaces/darts"
+	_ "github.com/freedarts/freedarts-gonb/spaces/mobile"
 )
 
 // GoNB runs every cell as a new program: top-level declarations are kept
