@@ -104,6 +104,18 @@ func New(space Space, opts Options) (*Search, error) {
 		}
 		s.scorers = append(s.scorers, sc)
 	}
+	// Refuse a supernet that cannot fit before anything of its size is
+	// allocated (see budget.go); the traces above are symbolic.
+	if avail := memAvailable(); avail > 0 {
+		need, err := s.searchMemory(avail)
+		if err == nil {
+			err = checkMemory(space.Name(), need, avail)
+		}
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

@@ -3,7 +3,8 @@
 #   1. kernel/setup.sh --with-chromium: Jupyter, GoNB, goimports, gopls, Chromium
 #      (idempotent; skip with SKIP_SETUP=1 when they are installed)
 #   2. gofmt and go vet
-#   3. go test ./... on the embedded pure-Go backend, never downloading a plugin
+#   3. go test ./... on the embedded pure-Go backend, never downloading a plugin,
+#      then a short run of every fuzz target (FUZZ_TIME, default 10s each)
 #   4. every notebook executed headless with the GoNB kernel, then screenshotted
 #      (skip with SKIP_NOTEBOOKS=1)
 set -euo pipefail
@@ -38,6 +39,16 @@ go vet ./...
 
 echo "==> go test ./... ($(go env GOVERSION), GOMLX_BACKEND=$GOMLX_BACKEND GOEXPERIMENT=${GOEXPERIMENT:-})"
 go test -count=1 -timeout 30m ./...
+
+# Every fuzz target (found by name, so a new one is run too) fuzzes for a short
+# budget; -fuzzminimizetime bounds the minimisation of a new input, so that the
+# budget is spent fuzzing. A failure leaves its input in testdata/fuzz/.
+echo "==> fuzz targets, ${FUZZ_TIME:-10s} each"
+git grep -n '^func Fuzz[A-Za-z0-9_]*(' -- '*_test.go' | while IFS=: read -r file _ decl; do
+	name=${decl#func }
+	name=${name%%(*}
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "${FUZZ_TIME:-10s}" -fuzzminimizetime 2s "./$(dirname "$file")"
+done
 
 if [ "${SKIP_NOTEBOOKS:-0}" != 1 ]; then
 	SKIP_SETUP=1 scripts/notebook-test.sh

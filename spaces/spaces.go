@@ -114,6 +114,31 @@ type Shape struct {
 	ImageNet bool `json:"imagenet,omitempty"`
 }
 
+// Upper limits of the shape options, checked by New and by the built-in
+// spaces' Config.Validate before anything is built. No real network comes
+// near them (the largest published ones: 20 cells, C=48, 224x224 input,
+// 1000 classes); they exist so that every size a network derives from its
+// shape (widths up to 16C, parameter counts, activation sizes) is a product
+// that fits an int64 many times over, and so that a mistyped size is an
+// error naming it instead of an allocation that runs the machine out of
+// memory. With them, the widest tensor of a built-in space has under 2^40
+// entries and a whole supernet under 2^60 parameters.
+const (
+	// MaxCells bounds Cells (cells per stage, or cells in all); tracing a
+	// supernet takes about 30 ms per DARTS cell, before its compilation.
+	MaxCells = 100
+	// MaxChannels bounds Channels, the initial width.
+	MaxChannels = 1 << 14
+	// MaxInput bounds Input, the image's height and width: twice
+	// ImageNet's 224 and more. A pass keeps many activations of the input's
+	// size, which the memory check of freedarts.New does not count (it
+	// counts the weights and the largest activation), so a larger image
+	// could still run a CPU machine out of memory.
+	MaxInput = 512
+	// MaxClasses bounds Classes.
+	MaxClasses = 1 << 20
+)
+
 // Def registers a space.
 type Def struct {
 	// Name is the space's name (-space on the command line).
@@ -176,11 +201,14 @@ func New(name string, shape Shape) (Space, error) {
 		return nil, err
 	}
 	for _, v := range []struct {
-		flag string
-		v    int
-	}{{"cells", shape.Cells}, {"channels", shape.Channels}, {"input", shape.Input}, {"classes", shape.Classes}} {
+		flag   string
+		v, max int
+	}{{"cells", shape.Cells, MaxCells}, {"channels", shape.Channels, MaxChannels}, {"input", shape.Input, MaxInput}, {"classes", shape.Classes, MaxClasses}} {
 		if v.v < 0 {
 			return nil, fmt.Errorf("space %s: %s %d, want > 0 (or 0 for the default)", name, v.flag, v.v)
+		}
+		if v.v > v.max {
+			return nil, fmt.Errorf("space %s: %s %d, want at most %d (the limit of every space)", name, v.flag, v.v, v.max)
 		}
 	}
 	return d.New(shape)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
@@ -35,8 +34,11 @@ func runBench(args []string, out io.Writer) error {
 		fmt.Fprintln(out, strings.Join(bench.StandardNames(), "\n"))
 		return nil
 	}
-	if *repeat < 1 {
-		return usageErrorf("-repeat %d, want >= 1", *repeat)
+	switch {
+	case *repeat < 1 || *repeat > 1000:
+		return usageErrorf("-repeat %d, want 1 to 1000", *repeat)
+	case *peakSize < -1 || *peakSize > 8192:
+		return usageErrorf("-peak-size %d, want -1 (skip), 0 (the backend's default) or up to 8192", *peakSize)
 	}
 	cases, err := bench.Cases(strings.Split(*casesFlag, ",")...)
 	if err != nil {
@@ -56,7 +58,7 @@ func runBench(args []string, out io.Writer) error {
 		opts.Data = func(n int, seed uint64) (*freedarts.Batch, error) { return freedarts.SampleBatch(data, n, seed) }
 	}
 	if *progress {
-		opts.Progress = func(c bench.Case) { fmt.Fprintf(os.Stderr, "bench: %s ...\n", c.Name) }
+		opts.Progress = func(c bench.Case) { fmt.Fprintf(progressOut(out), "bench: %s ...\n", c.Name) }
 	}
 	rep, err := bench.Run(opts, cases, nn.FastPath())
 	if err != nil {

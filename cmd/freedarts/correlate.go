@@ -57,7 +57,8 @@ func runCorrelate(args []string, out io.Writer) error {
 		string(study.DrawPerCell)+" (seeded by -seed and the cell index, and an augmented batch: the zero-cost-nas protocol)")
 	dataPath := dataFlag(fs)
 	benchPath := benchFlag(fs)
-	outFile := fs.String("out", "", "CSV of per-cell scores (index, arch, one column per proxy); an existing file is resumed")
+	outFile := fs.String("out", "", "CSV of per-cell scores (index, arch, one column per proxy), its settings beside it in OUT.settings; "+
+		"an existing file is resumed (one writer at a time: OUT.lock), a file that is not such a study is refused and left as it was")
 	batchSize := fs.Int("batch", 64, "images in the data batch")
 	convBias := fs.Bool("conv-bias", false, "give the cell convolutions a bias, as zero-cost-nas's NB201 model does (batch norm cancels it; Fisher and the BN-free SynFlow see it, and Fisher's published correlation needs it)")
 	workers := fs.Int("workers", 1, "cells scored at once (each on its own backend instance; the go backend already runs independent ops of one cell on all cores)")
@@ -122,6 +123,11 @@ func runCorrelate(args []string, out io.Writer) error {
 	defer stop()
 	context.AfterFunc(ctx, stop)
 	res, err := study.Run(ctx, cfg, bench)
+	if res != nil {
+		for _, n := range res.Notes {
+			fmt.Fprintf(os.Stderr, "correlate: -out: %s\n", n)
+		}
+	}
 	if err != nil {
 		return correlateError(err, res, *outFile)
 	}
@@ -155,6 +161,14 @@ func correlateError(err error, res *study.Result, outFile string) error {
 			return usageErrorf("%s %s: %s", flag, ce.Value, ce.Want)
 		}
 		return usageError{err}
+	}
+	var oe *study.OutError
+	switch {
+	case errors.As(err, &oe) && errors.Is(err, study.ErrNotRegular):
+		return usageError{fmt.Errorf("correlate: -out %w", oe.Err)}
+	case errors.As(err, &oe):
+		// The file is left as it was: say which flag names it.
+		return fmt.Errorf("correlate: -out %w", oe.Err)
 	}
 	if errors.Is(err, context.Canceled) && res != nil {
 		kept := "not kept: no -out"

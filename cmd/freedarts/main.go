@@ -124,6 +124,15 @@ func withUsageTo(w io.Writer) usageOut { return usageOut{Writer: w, usage: w} }
 
 func (u usageOut) withOut(w io.Writer) usageOut { u.Writer = w; return u }
 
+// progressOut is where a command writes progress and notes: the stderr run was
+// given (the usage writer of a command's out), else os.Stderr.
+func progressOut(out io.Writer) io.Writer {
+	if u, ok := out.(usageOut); ok && u.usage != u.Writer {
+		return u.usage
+	}
+	return os.Stderr
+}
+
 // newFlags returns a FlagSet that reports errors instead of exiting, writing
 // usage where out says (see usageOut; stderr for a plain io.Writer).
 func newFlags(name string, out io.Writer) *flag.FlagSet {
@@ -238,12 +247,24 @@ func loadBench(flagValue string) (b *nb201.Bench, path, note string, err error) 
 	return b, flagValue, "", nil
 }
 
+// quote quotes s for a message, at most its first 60 characters.
+func quote(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return strconv.Quote(string(r[:60])) + "…"
+	}
+	return strconv.Quote(s)
+}
+
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
 
-// parseSeeds reads "0,1,2" or "0-4" (or a mix: "0-2,7").
+// maxSeeds bounds the seeds of one command line (a search a seed).
+const maxSeeds = 1_000_000
+
+// parseSeeds reads "0,1,2" or "0-4" (or a mix: "0-2,7"), at most maxSeeds
+// seeds in all.
 func parseSeeds(s string) ([]uint64, error) {
 	var seeds []uint64
 	for part := range strings.SplitSeq(s, ",") {
@@ -254,8 +275,11 @@ func parseSeeds(s string) ([]uint64, error) {
 		}
 		lo, err1 := strconv.ParseUint(a, 10, 64)
 		hi, err2 := strconv.ParseUint(b, 10, 64)
-		if err1 != nil || err2 != nil || hi < lo || hi-lo > 1_000_000 {
-			return nil, usageErrorf("-seed %q: bad seed or range %q (want a list like 0,1,2 or a range like 0-4)", s, part)
+		if err1 != nil || err2 != nil || hi < lo {
+			return nil, usageErrorf("-seed %s: bad seed or range %s (want a list like 0,1,2 or a range like 0-4)", quote(s), quote(part))
+		}
+		if hi-lo >= maxSeeds-uint64(len(seeds)) {
+			return nil, usageErrorf("-seed %s: more than %d seeds", quote(s), maxSeeds)
 		}
 		for v := lo; ; v++ {
 			seeds = append(seeds, v)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/freedarts/freedarts-gonb/spaces"
 	"github.com/freedarts/freedarts-gonb/spaces/darts"
@@ -44,13 +45,16 @@ func runParams(args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	g, err := darts.LookupGenotype(*genotype)
-	if err != nil {
-		return usageError{fmt.Errorf("-genotype: %w", err)}
-	}
 	cfg := darts.EvalConfig()
 	if *imagenet {
 		cfg = darts.Config{C: 48, Layers: 14, Classes: 1000, InputSize: 224, ImageNet: true}
+	}
+	if err := checkShapeFlags(cfg, *cells, *channels, *classes, *input, true); err != nil {
+		return err
+	}
+	g, err := darts.LookupGenotype(*genotype)
+	if err != nil {
+		return usageError{fmt.Errorf("-genotype: %w", err)}
 	}
 	spaces.Set(&cfg.Layers, *cells)
 	spaces.Set(&cfg.C, *channels)
@@ -79,6 +83,55 @@ func runParams(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "parameters: %d (%.2f M)\n", rep.Params, float64(rep.Params)/1e6)
 	if *aux {
 		fmt.Fprintf(out, "without the auxiliary head (DARTS's count_parameters_in_MB): %d (%.2f M)\n", rep.ParamsNoAux, float64(rep.ParamsNoAux)/1e6)
+	}
+	return nil
+}
+
+// checkShapeFlags rejects a DARTS network's size flags out of range
+// (spaces' limits, which keep every count inside int64), naming the flag;
+// with zeroDefault 0 keeps def's value.
+func checkShapeFlags(def darts.Config, cells, channels, classes, input int, zeroDefault bool) error {
+	for _, f := range []struct {
+		flag, what  string
+		v, min, max int
+		def         int
+	}{
+		{"cells", "%d cells", cells, 1, spaces.MaxCells, def.Layers},
+		{"channels", "width C=%d", channels, 1, spaces.MaxChannels, def.C},
+		{"classes", "classes=%d", classes, 2, spaces.MaxClasses, def.Classes},
+		{"input", "input size %d", input, 1, spaces.MaxInput, def.InputSize},
+	} {
+		if f.v == 0 && zeroDefault || f.v >= f.min && f.v <= f.max {
+			continue
+		}
+		what := fmt.Sprintf(f.what, f.v)
+		if zeroDefault {
+			return usageErrorf("-%s %d: %s, want %d to %d (0: the default, %d)", f.flag, f.v, what, f.min, f.max, f.def)
+		}
+		return usageErrorf("-%s %d: %s, want %d to %d", f.flag, f.v, what, f.min, f.max)
+	}
+	return nil
+}
+
+// checkIntFlag rejects an integer flag below min or above max.
+func checkIntFlag(flag string, v, min, max int, note string) error {
+	if v < min || v > max {
+		want := fmt.Sprintf(">= %d", min)
+		if max < math.MaxInt {
+			want = fmt.Sprintf("%d to %d", min, max)
+		}
+		if note != "" {
+			want += " (" + note + ")"
+		}
+		return usageErrorf("-%s %d: want %s", flag, v, want)
+	}
+	return nil
+}
+
+// checkFloatFlag rejects a float flag that is NaN, infinite or not ok.
+func checkFloatFlag(flag string, v float64, ok bool, want string) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || !ok {
+		return usageErrorf("-%s %v: want a finite value %s", flag, v, want)
 	}
 	return nil
 }

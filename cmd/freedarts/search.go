@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"os/signal"
 	"strings"
-	"text/tabwriter"
+	"syscall"
+	"time"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts"
@@ -34,14 +38,24 @@ type searchReport struct {
 	Backend string `json:"backend"`
 	// Compute is Backend with the build's GOEXPERIMENT: what the same seed
 	// needs to give the same scores.
-	Compute        string      `json:"compute"`
-	AlphaStd       float64     `json:"alpha_std"`
-	CompileSeconds float64     `json:"compile_seconds"`
-	Data           string      `json:"data,omitempty"`
-	Bench          string      `json:"bench,omitempty"`
-	PeakRSSMB      float64     `json:"peak_rss_mb,omitempty"`
-	Runs           []searchRun `json:"runs"`
+	Compute        string  `json:"compute"`
+	AlphaStd       float64 `json:"alpha_std"`
+	CompileSeconds float64 `json:"compile_seconds"`
+	Data           string  `json:"data,omitempty"`
+	Bench          string  `json:"bench,omitempty"`
+	PeakRSSMB      float64 `json:"peak_rss_mb,omitempty"`
+	// Interrupted: a signal stopped the search before its last seed; Runs
+	// are the seeds done.
+	Interrupted bool        `json:"interrupted,omitempty"`
+	Runs        []searchRun `json:"runs"`
 }
+
+// Limits of search's counts: far beyond any use, small enough to bound the
+// work of one command line.
+const (
+	maxDraws = 10_000
+	maxPrune = 1_000
+)
 
 func runSearch(args []string, out io.Writer) error {
 	fs := newFlags("search", out)
@@ -65,8 +79,17 @@ func runSearch(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *batchSize < 1 {
+	switch {
+	case *batchSize < 1:
 		return usageErrorf("-batch %d, want >= 1", *batchSize)
+	case *draws < 0 || *draws > maxDraws:
+		return usageErrorf("-draws %d, want 1 to %d", *draws, maxDraws)
+	case *prune < 0 || *prune > maxPrune:
+		return usageErrorf("-prune %d, want 0 to %d", *prune, maxPrune)
+	case math.IsNaN(*alphaStd) || math.IsInf(*alphaStd, 0) || *alphaStd < 0:
+		return usageErrorf("-alpha-std %g, want a finite value > 0 (or 0 for the space's reference)", *alphaStd)
+	case len(seeds)*max(*draws, 1) > maxSeeds:
+		return usageErrorf("-seed and -draws: %d seeds x %d draws, want at most %d scoring passes", len(seeds), *draws, maxSeeds)
 	}
 	space, err := newSpace(*spaceName, *shape)
 	if err != nil {
@@ -115,13 +138,27 @@ func runSearch(args []string, out io.Writer) error {
 	}
 	defer search.Close()
 	rep.Proxy, rep.Backend, rep.Compute, rep.AlphaStd = search.Name(), opts.Backend.Config, opts.Backend.Compute(), search.AlphaStd()
+	for _, n := range notes {
+		fmt.Fprintln(progressOut(out), "note:", n)
+	}
+	// Each seed is printed as it finishes (the table) or kept for the JSON
+	// object; Ctrl-C or SIGTERM stops after the seed in progress, and what is
+	// done is still printed. A second signal kills the process as usual.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+	if !*asJSON {
+		fmt.Fprintf(out, "FreeDARTS search: space %s, proxy %s, backend %s, alpha std %g\n", rep.Space, rep.Proxy, rep.Compute, rep.AlphaStd)
+		printRow(out, table != nil, "seed", "seconds", []string{"cifar10", "cifar100", "imagenet16"}, "arch")
+	}
+	start := time.Now()
 	for i, seed := range seeds {
+		if ctx.Err() != nil {
+			break
+		}
 		res, err := search.Run(seed)
 		if err != nil {
 			return err
-		}
-		if *progress {
-			fmt.Fprintf(os.Stderr, "search: %d/%d seed %d: %s (%.2fs)\n", i+1, len(seeds), seed, res.Arch, res.Seconds)
 		}
 		run := searchRun{Seed: seed, Arch: res.Arch.String(), Scores: res.Scores, Seconds: res.Seconds}
 		if table != nil {
@@ -132,50 +169,66 @@ func runSearch(args []string, out io.Writer) error {
 			run.Accuracy = r.Accuracies()
 		}
 		rep.Runs = append(rep.Runs, run)
+		if !*asJSON {
+			printRow(out, table != nil, fmt.Sprint(seed), fmt.Sprintf("%.3f", run.Seconds), accuracies(run.Accuracy), run.Arch)
+		}
+		if *progress && len(seeds) > 1 {
+			eta := time.Duration(float64(time.Since(start)) / float64(i+1) * float64(len(seeds)-i-1)).Round(time.Second)
+			fmt.Fprintf(progressOut(out), "search: %d/%d seeds, eta %s\n", i+1, len(seeds), eta)
+		}
 	}
 	rep.CompileSeconds = search.CompileSeconds()
 	rep.PeakRSSMB = float64(bench.PeakRSS()) / (1 << 20)
+	rep.Interrupted = len(rep.Runs) < len(seeds)
 	if *asJSON {
-		return json.NewEncoder(out).Encode(rep)
+		if err := json.NewEncoder(out).Encode(rep); err != nil {
+			return err
+		}
+	} else if len(rep.Runs) > 0 {
+		printMean(out, rep)
 	}
-	printSearch(out, rep, notes)
+	if rep.Interrupted {
+		return fmt.Errorf("search: interrupted after %d of %d seeds (the finished ones are printed)", len(rep.Runs), len(seeds))
+	}
 	return nil
 }
 
-func printSearch(out io.Writer, rep searchReport, notes []string) {
-	fmt.Fprintf(out, "FreeDARTS search: space %s, proxy %s, backend %s, alpha std %g, compile %.2fs\n",
-		rep.Space, rep.Proxy, rep.Compute, rep.AlphaStd, rep.CompileSeconds)
-	for _, n := range notes {
-		fmt.Fprintln(os.Stderr, "note:", n)
+// printRow writes one line of the search table: fixed-width columns, so that
+// every seed is printed as soon as it is done.
+func printRow(out io.Writer, withAcc bool, seed, seconds string, acc []string, arch string) {
+	line := fmt.Sprintf("%-6s %-8s ", seed, seconds)
+	if withAcc {
+		line += fmt.Sprintf("%-8s %-9s %-11s ", acc[0], acc[1], acc[2])
 	}
-	cols := []string{"cifar10_test", "cifar100_test", "imagenet16_test"}
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	hasAcc := len(rep.Runs) > 0 && rep.Runs[0].Accuracy != nil
-	if hasAcc {
-		fmt.Fprintln(tw, "seed\tseconds\tcifar10\tcifar100\timagenet16\tarch")
-	} else {
-		fmt.Fprintln(tw, "seed\tseconds\tarch")
+	fmt.Fprintln(out, strings.TrimRight(line+arch, " "))
+}
+
+// accuracyColumns are the benchmark accuracies of the search table.
+var accuracyColumns = []string{"cifar10_test", "cifar100_test", "imagenet16_test"}
+
+// accuracies formats a run's accuracies in table order (nil: none).
+func accuracies(acc map[string]float64) []string {
+	out := make([]string, len(accuracyColumns))
+	for i, c := range accuracyColumns {
+		out[i] = fmt.Sprintf("%.2f", acc[c])
 	}
-	var sums [4]float64
-	for _, r := range rep.Runs {
-		sums[0] += r.Seconds
-		fmt.Fprintf(tw, "%d\t%.3f\t", r.Seed, r.Seconds)
-		if hasAcc {
-			for i, c := range cols {
-				sums[i+1] += r.Accuracy[c]
-				fmt.Fprintf(tw, "%.2f\t", r.Accuracy[c])
-			}
-		}
-		fmt.Fprintf(tw, "%s\n", r.Arch)
-	}
+	return out
+}
+
+// printMean writes the mean row, the compilation and the peak memory.
+func printMean(out io.Writer, rep searchReport) {
 	n := float64(len(rep.Runs))
-	fmt.Fprintf(tw, "mean\t%.3f\t", sums[0]/n)
-	if hasAcc {
-		fmt.Fprintf(tw, "%.2f\t%.2f\t%.2f\t", sums[1]/n, sums[2]/n, sums[3]/n)
+	secs, acc := 0.0, map[string]float64{}
+	for _, r := range rep.Runs {
+		secs += r.Seconds / n
+		for _, c := range accuracyColumns {
+			acc[c] += r.Accuracy[c] / n
+		}
 	}
-	fmt.Fprintln(tw)
-	tw.Flush()
+	printRow(out, rep.Runs[0].Accuracy != nil, "mean", fmt.Sprintf("%.3f", secs), accuracies(acc), "")
+	fmt.Fprintf(out, "compile %.2fs", rep.CompileSeconds)
 	if rep.PeakRSSMB > 0 {
-		fmt.Fprintf(out, "peak RSS %.0f MiB\n", rep.PeakRSSMB)
+		fmt.Fprintf(out, ", peak RSS %.0f MiB", rep.PeakRSSMB)
 	}
+	fmt.Fprintln(out)
 }

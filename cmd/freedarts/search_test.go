@@ -155,7 +155,9 @@ func TestParseSeeds(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want []uint64
-	}{{"0", []uint64{0}}, {"0-4", []uint64{0, 1, 2, 3, 4}}, {"2,7", []uint64{2, 7}}, {"0-1, 5", []uint64{0, 1, 5}}} {
+	}{{"0", []uint64{0}}, {"0-4", []uint64{0, 1, 2, 3, 4}}, {"2,7", []uint64{2, 7}}, {"0-1, 5", []uint64{0, 1, 5}},
+		{"18446744073709551615", []uint64{18446744073709551615}}, // the largest: the range loop must not overflow
+		{"18446744073709551614-18446744073709551615", []uint64{18446744073709551614, 18446744073709551615}}} {
 		got, err := parseSeeds(tc.in)
 		if err != nil || len(got) != len(tc.want) {
 			t.Errorf("parseSeeds(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
@@ -191,7 +193,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"search", "-no-such-flag"}, 2, ""},
 		{[]string{"search", "-proxy", "nope"}, 2, ""},
 		{[]string{"search", "-alpha-std", "-1", "-bench", "none"}, 2, ""},
-		{[]string{"search", "-cells", "1", "-channels", "4", "-input", "8", "-alpha-std", "1e300", "-bench", "none"}, 1, ""},
+		{[]string{"search", "-cells", "1", "-channels", "4", "-input", "8", "-alpha-std", "1e300", "-bench", "none"}, 1, "FreeDARTS search:"},
 	} {
 		var stdout, stderr bytes.Buffer
 		status := run(tc.args, &stdout, &stderr)

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
@@ -54,6 +59,24 @@ func runTrain(args []string, out io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object at the end instead of a line per epoch")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	// Every value is checked before anything is read or allocated.
+	for _, err := range []error{
+		checkIntFlag("limit", *limit, 0, math.MaxInt, "0 = all"),
+		checkIntFlag("test-limit", *testLimit, 0, math.MaxInt, "0 = all"),
+		checkIntFlag("epochs", *epochs, 1, math.MaxInt, ""),
+		checkShapeFlags(darts.EvalConfig(), *cells, *channels, 10, 32, false),
+		checkIntFlag("batch", cfg.BatchSize, 2, math.MaxInt, "batch norm needs two images"),
+		checkIntFlag("eval-batch", cfg.EvalBatch, 1, math.MaxInt, ""),
+		checkIntFlag("cutout", cfg.Cutout, 0, math.MaxInt, "0 = off"),
+		checkFloatFlag("lr", cfg.LR, cfg.LR > 0, "> 0"),
+		checkFloatFlag("weight-decay", cfg.WeightDecay, cfg.WeightDecay >= 0, ">= 0"),
+		checkFloatFlag("drop-path", cfg.DropPath, cfg.DropPath >= 0 && cfg.DropPath < 1, "in [0, 1)"),
+		checkFloatFlag("aux-weight", cfg.AuxWeight, cfg.AuxWeight >= 0, ">= 0"),
+	} {
+		if err != nil {
+			return err
+		}
 	}
 	if *genotype == "" {
 		return usageErrorf("train: -genotype is required (a Genotype(...) string, or DARTS_V2)")
@@ -117,15 +140,29 @@ func runTrain(args []string, out io.Writer) error {
 			fmt.Fprintf(os.Stderr, "epoch %d/%d step %d/%d loss %.4f\n", p.Epoch, p.Epochs, p.Step, p.Steps, p.Loss)
 		}
 	}
+	// Ctrl-C or SIGTERM stops before the next step; the finished epochs
+	// are printed (their lines already, or the JSON object). A second
+	// signal kills the process as usual.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+	cfg.Stop = func() bool { return ctx.Err() != nil }
 	res, err := darts.Train(b.Backend, net, train, test, cfg)
-	if err != nil {
+	if err != nil && !errors.Is(err, darts.ErrInterrupted) {
 		return err
 	}
+	interrupted := err
 	rep.Epochs = res.Epochs
 	rep.PeakRSSMB = float64(bench.PeakRSS()) / (1 << 20)
 	if *asJSON {
-		return json.NewEncoder(out).Encode(rep)
+		if err := json.NewEncoder(out).Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "peak RSS %.0f MiB\n", rep.PeakRSSMB)
 	}
-	fmt.Fprintf(out, "peak RSS %.0f MiB\n", rep.PeakRSSMB)
+	if interrupted != nil {
+		return fmt.Errorf("train: %w (the finished epochs are printed)", interrupted)
+	}
 	return nil
 }

@@ -135,8 +135,15 @@ func Shared(explicit string) (*Backend, error) {
 	return b, nil
 }
 
-// newWithConfig is compute.NewWithConfig with its panics turned into errors.
+// newWithConfig is compute.NewWithConfig with its panics turned into errors,
+// and with what it prints sent to stderr: the go backend reports some options
+// with fmt.Printf ("Go backend: parallelism set to 2"), which would otherwise
+// land in a command's output (a JSON report, a table). Opening a backend is
+// not expected to race with other output of the program.
 func newWithConfig(cfg string) (b compute.Backend, err error) {
+	stdout := os.Stdout
+	os.Stdout = os.Stderr
+	defer func() { os.Stdout = stdout }()
 	defer func() {
 		if r := recover(); r != nil {
 			b, err = nil, fmt.Errorf("%v", r)

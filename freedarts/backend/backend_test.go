@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -83,5 +85,26 @@ func TestCompute(t *testing.T) {
 	b := &Backend{Config: Default}
 	if got := b.Compute(); got != want {
 		t.Errorf("Compute() of %q = %q, want %q", Default, got, want)
+	}
+}
+
+// TestOpenKeepsStdoutClean: the go backend's "parallelism set to" message
+// goes to stderr, not to the program's output.
+func TestOpenKeepsStdoutClean(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	_, err = Open("go:parallelism=2")
+	os.Stdout = stdout
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(r)
+	if len(out) > 0 {
+		t.Errorf("Open wrote %q to stdout", out)
 	}
 }

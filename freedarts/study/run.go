@@ -72,9 +72,14 @@ type Config struct {
 	Workers int
 	// Out, when set, is the scores CSV (see Open): each cell is appended as
 	// it is scored, and the cells it already holds are read back instead of
-	// scored again. Its settings file (CheckSettings) must match this
-	// study's.
+	// scored again. Its settings file must match this study's, and its rows
+	// the benchmark's cells. A refused Out is an *OutError.
 	Out string
+	// PartialBench lets Run write Out with a benchmark table of fewer cells
+	// than NAS-Bench-201's nb201.NumCells (tests with a tiny table): by
+	// default a study file is only resumed or written against the whole
+	// table, whose indices and archs its rows record (ErrPartialBench).
+	PartialBench bool
 	// Progress, when set, is called after each newly scored cell, from
 	// one goroutine at a time; scoring waits for it to return.
 	Progress func(Progress)
@@ -138,7 +143,21 @@ type Result struct {
 	// Settings are the study's protocol and compute, as Out's settings
 	// file records them.
 	Settings Settings
+	// Notes are lines to show the user about Out: a stale lock taken over.
+	Notes []string
 }
+
+// OutError is a Config.Out that Run refused to resume or write: Err says
+// why (ErrNotRegular, ErrLocked, ErrNoSettings, ErrSettings, ErrOtherBench,
+// ErrPartialBench, a *TableError...), and the file is left as it was.
+type OutError struct {
+	Path string
+	Err  error
+}
+
+func (e *OutError) Error() string { return "study: Out: " + e.Err.Error() }
+
+func (e *OutError) Unwrap() error { return e.Err }
 
 // plan is a checked Config.
 type plan struct {
@@ -284,37 +303,45 @@ func Run(ctx context.Context, cfg Config, bench *nb201.Bench) (*Result, error) {
 		return nil, err
 	}
 	done := map[int]Row{}
+	res := &Result{Settings: p.settings}
 	var sink *Writer
 	if cfg.Out != "" {
+		if bench.Len() != nb201.NumCells && !cfg.PartialBench {
+			return nil, &OutError{Path: cfg.Out, Err: errorf(ErrPartialBench, "%s: the benchmark table has %d cells, not the %d of NAS-Bench-201: "+
+				"a study file records indices of the whole table", cfg.Out, bench.Len(), nb201.NumCells)}
+		}
 		var prev *Table
-		if sink, prev, err = Open(cfg.Out, p.names); err != nil {
-			return nil, fmt.Errorf("study: Out: %w", err)
+		if sink, prev, err = Open(cfg.Out, p.names, p.settings); err != nil {
+			return nil, &OutError{Path: cfg.Out, Err: err}
 		}
 		defer sink.Close()
+		if n := sink.Note(); n != "" {
+			res.Notes = append(res.Notes, n)
+		}
 		for _, r := range prev.Rows {
+			rec, err := bench.Record(r.Index)
+			if err != nil {
+				return nil, &OutError{Path: cfg.Out, Err: errorf(ErrOtherBench, "%s: cell %d is not in the benchmark's %d: a table of another benchmark?",
+					cfg.Out, r.Index, bench.Len())}
+			}
+			if r.Arch != rec.Arch.String() {
+				return nil, &OutError{Path: cfg.Out, Err: errorf(ErrOtherBench, "%s: cell %d is %s, the benchmark's is %s: a table of another benchmark order?",
+					cfg.Out, r.Index, quote(r.Arch), rec.Arch)}
+			}
 			done[r.Index] = r
 		}
 	}
-	res := &Result{Settings: p.settings}
 	var todo []int
 	for _, i := range p.cells {
-		r, ok := done[i]
-		if !ok {
+		if _, ok := done[i]; ok {
+			res.Resumed++
+		} else {
 			todo = append(todo, i)
-			continue
 		}
-		rec, err := bench.Record(i)
-		if err != nil {
-			return nil, err
-		}
-		if r.Arch != rec.Arch.String() {
-			return nil, fmt.Errorf("study: %s: cell %d is %s, the benchmark's is %s: a table of another benchmark order?", cfg.Out, i, r.Arch, rec.Arch)
-		}
-		res.Resumed++
 	}
-	if sink != nil {
-		if err := CheckSettings(cfg.Out, p.settings, len(todo) > 0); err != nil {
-			return nil, fmt.Errorf("study: Out: %w", err)
+	if sink != nil && len(todo) > 0 {
+		if err := sink.CheckAdd(); err != nil {
+			return nil, &OutError{Path: cfg.Out, Err: err}
 		}
 	}
 	if len(todo) > 0 {

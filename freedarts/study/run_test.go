@@ -183,7 +183,7 @@ func TestRunResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(out)
-	w, _, err := Open(out, tab.Proxies)
+	w, _, err := Open(out, tab.Proxies, res.Settings)
 	if err != nil {
 		t.Fatal(err)
 	}

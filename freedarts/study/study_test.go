@@ -1,10 +1,12 @@
 package study
 
 import (
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,19 +32,39 @@ func TestReadTable(t *testing.T) {
 }
 
 func TestReadTableErrors(t *testing.T) {
+	long := strings.Repeat("x", 10000)
 	for _, c := range []struct{ in, want string }{
-		{"", "in.csv: want a header index,arch,<proxy>"},
+		{"", "in.csv: empty file: want a header index,arch,<proxy>"},
 		{"index,arch\n", "want a header"},
 		{"idx,arch,synflow\n", "want a header"},
-		{"index,arch,synflow\nx,|a|,1\n", `in.csv row 2: index "x" is not an integer >= 0`},
+		{"index,arch,synflow,synflow\n", `in.csv line 1: header: column 4: proxy "synflow" is named twice`},
+		{"index,arch,\n", "column 3 has no proxy name"},
+		{"index,arch,synflow\nx,|a|,1\n", `in.csv line 2: index "x" is not an integer >= 0`},
 		{"index,arch,synflow\n-1,|a|,1\n", `index "-1"`},
-		{"index,arch,synflow\n1,|a|,1\n2,|b|,one\n", `in.csv row 3: synflow "one" is not a finite number`},
+		{"index,arch,synflow\n1,|a|,1\n2,|b|,one\n", `in.csv line 3: synflow "one" is not a finite number`},
 		{"index,arch,synflow\n1,|a|,NaN\n", `synflow "NaN" is not a finite number`},
 		{"index,arch,synflow\n1,|a|,-Inf\n", `synflow "-Inf" is not a finite number`},
-		{"index,arch,synflow\n1,|a|\n", "in.csv: record on line 2: wrong number of fields"},
+		{"index,arch,synflow\n1,|a|,1e999\n", `synflow "1e999" is not a finite number`},
+		{"index,arch,synflow\n1,|a|\n", "in.csv line 2: 2 fields, want 3 as in the header"},
+		{"index,arch,synflow\n1,,1\n", `line 2: arch ""`},
+		{"index,arch,synflow\n1,\"|a\n|\",1\n", "without control characters"},
+		{"index,arch,synflow\n5,|a|,1\n\n\"6\",\"|b|\",2\n7,|c|,3\n5,|d|,4\n", "in.csv line 6: index 5 again, already on line 2: one row per cell"},
+		{"index,arch,synflow\n1,\"|a|,1\n", "in.csv: parse error on line 2, column 10: extraneous or missing \" in quoted-field"},
+		// A huge field is quoted by its first maxQuote characters.
+		{"index,arch,synflow\n1,|a|," + long + "\n", `synflow "` + strings.Repeat("x", maxQuote) + `"… is not`},
+		{"index,arch,synflow\n" + long + ",|a|,1\n", `index "` + strings.Repeat("x", maxQuote) + `"… is not`},
 	} {
-		if _, err := ReadTable(strings.NewReader(c.in), "in.csv"); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("ReadTable(%q) error = %v, want %s", c.in, err, c.want)
+		_, err := ReadTable(strings.NewReader(c.in), "in.csv")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ReadTable(%.40q) error = %v, want %s", c.in, err, c.want)
+			continue
+		}
+		var te *TableError
+		if !errors.As(err, &te) {
+			t.Errorf("ReadTable(%.40q) error %v is not a *TableError", c.in, err)
+		}
+		if len(err.Error()) > 300 {
+			t.Errorf("ReadTable(%.40q): error of %d bytes", c.in, len(err.Error()))
 		}
 	}
 	if _, err := LoadTable(filepath.Join(t.TempDir(), "none.csv")); err == nil {
@@ -50,33 +72,82 @@ func TestReadTableErrors(t *testing.T) {
 	}
 }
 
+func TestQuote(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", `""`},
+		{"a\nb", `"a\nb"`},
+		{strings.Repeat("é", maxQuote), strconv.Quote(strings.Repeat("é", maxQuote))},
+		{strings.Repeat("é", maxQuote+1), strconv.Quote(strings.Repeat("é", maxQuote)) + "…"},
+		{strings.Repeat("\xff", 2*maxQuote), strconv.Quote(strings.Repeat("\xff", maxQuote)) + "…"},
+	} {
+		if got := quote(c.in); got != c.want {
+			t.Errorf("quote(%.20q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+// testSettings are the settings of the tables the tests open.
+var testSettings = Settings{Protocol: "seed=0 draw=shared", Compute: "go:test"}
+
 // TestOpenResume writes two rows, cuts a third short as an interruption
 // would, and reopens: the two rows come back and the cut one is gone.
 func TestOpenResume(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "scores.csv")
 	proxies := []string{"synflow", "params"}
-	w, done, err := Open(path, proxies)
+	w, done, err := Open(path, proxies, testSettings)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(done.Rows) != 0 || !reflect.DeepEqual(done.Proxies, proxies) {
 		t.Errorf("new file: %+v", done)
 	}
-	rows := []Row{{5, "|x|", []float64{1.25, 3}}, {7, "|y|", []float64{2e-30, 4}}}
+	if side, err := os.ReadFile(SettingsPath(path)); err != nil || string(side) != testSettings.String()+"\n" {
+		t.Errorf("settings file %q, %v", side, err)
+	}
+	rows := []Row{{5, "|x|", []float64{1.25, 3}}, {7, "|y,z|", []float64{2e-30, 4}}}
 	for _, r := range rows {
 		if err := w.Append(r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Append(Row{9, "|z|", []float64{1}}); err == nil || !strings.Contains(err.Error(), "row of cell 9 has 1 scores, want 2") {
-		t.Errorf("short row: %v", err)
+	for _, c := range []struct {
+		row  Row
+		want string
+	}{
+		{Row{9, "|z|", []float64{1}}, "row of cell 9 has 1 scores, want 2"},
+		{Row{9, "|z|", []float64{1, math.NaN()}}, "params score NaN is not finite"},
+		{Row{9, "|z|", []float64{math.Inf(1), 1}}, "synflow score +Inf is not finite"},
+		{Row{5, "|z|", []float64{1, 1}}, "cell 5 is already in the file"},
+		{Row{-1, "|z|", []float64{1, 1}}, "want an index >= 0"},
+		{Row{9, "|z\n|", []float64{1, 1}}, "without control characters"},
+	} {
+		if err := w.Append(c.row); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Append(%+v): %v, want %q", c.row, err, c.want)
+		}
 	}
 	w.Close()
+	if err := w.Append(Row{9, "|z|", []float64{1, 1}}); err == nil {
+		t.Error("Append after Close: no error")
+	}
+	if _, err := os.Stat(LockPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lock after Close: %v", err)
+	}
+	want := "index,arch,synflow,params\n5,|x|,1.25,3\n7,\"|y,z|\",2e-30,4\n"
+	if data, _ := os.ReadFile(path); string(data) != want {
+		t.Errorf("file\n%s\nwant\n%s", data, want)
+	}
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("8,|cut")
 	f.Close()
 
-	w, done, err = Open(path, proxies)
+	// Other proxies: refused, and the cut row is kept for a right resume.
+	if _, _, err := Open(path, []string{"params", "synflow"}, testSettings); err == nil || !strings.Contains(err.Error(), "the same proxies, in order") {
+		t.Errorf("resume with other proxies: %v", err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != want+"8,|cut" {
+		t.Errorf("a refused Open changed the file:\n%s", data)
+	}
+	w, done, err = Open(path, proxies, testSettings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,34 +155,12 @@ func TestOpenResume(t *testing.T) {
 	if !reflect.DeepEqual(done.Rows, rows) {
 		t.Errorf("resumed rows %+v, want %+v", done.Rows, rows)
 	}
-	if data, _ := os.ReadFile(path); strings.Contains(string(data), "cut") {
+	if data, _ := os.ReadFile(path); string(data) != want {
 		t.Errorf("the cut row is still in the file:\n%s", data)
 	}
-	if _, _, err := Open(path, []string{"params", "synflow"}); err == nil || !strings.Contains(err.Error(), "the same proxies, in order") {
-		t.Errorf("resume with other proxies: %v", err)
+	if err := w.CheckAdd(); err != nil {
+		t.Errorf("CheckAdd on the same compute: %v", err)
 	}
-}
-
-func FuzzReadTable(f *testing.F) {
-	f.Add("index,arch,synflow\n1,|a|,2.5\n")
-	f.Add("index,arch,a,b\n0,x,1,2\n3,\"y,z\",NaN,-Inf\n")
-	f.Add("index,arch\n")
-	f.Fuzz(func(t *testing.T, in string) {
-		tab, err := ReadTable(strings.NewReader(in), "fuzz")
-		if err != nil {
-			return
-		}
-		for _, r := range tab.Rows {
-			if len(r.Scores) != len(tab.Proxies) || r.Index < 0 {
-				t.Fatalf("row %+v of a table of %d proxies", r, len(tab.Proxies))
-			}
-			for _, v := range r.Scores {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					t.Fatalf("row %+v: non-finite score accepted", r)
-				}
-			}
-		}
-	})
 }
 
 // TestCheckSettings: the protocol must match to resume or read a file;

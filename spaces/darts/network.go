@@ -5,6 +5,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
+	"github.com/freedarts/freedarts-gonb/spaces"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -60,18 +61,33 @@ type cellPlan struct {
 	Size, OutSize int
 }
 
+// Validate reports sizes out of range: C in 1..spaces.MaxChannels, Layers
+// in 1..spaces.MaxCells, Classes in 2..spaces.MaxClasses, InputSize in
+// 1..spaces.MaxInput. The limits keep every width (up to 16C in a cell's
+// output) and every parameter count far inside int64; NewSupernet and
+// NewNetwork check more (the reduction cells' sizes, the ImageNet stem's
+// even width).
+func (c Config) Validate() error {
+	switch {
+	case c.C < 1 || c.C > spaces.MaxChannels:
+		return fmt.Errorf("darts: width C=%d, want 1 to %d", c.C, spaces.MaxChannels)
+	case c.Layers < 1 || c.Layers > spaces.MaxCells:
+		return fmt.Errorf("darts: %d cells (Layers), want 1 to %d", c.Layers, spaces.MaxCells)
+	case c.Classes < 2 || c.Classes > spaces.MaxClasses:
+		return fmt.Errorf("darts: classes=%d, want 2 to %d", c.Classes, spaces.MaxClasses)
+	case c.InputSize < 1 || c.InputSize > spaces.MaxInput:
+		return fmt.Errorf("darts: input size %d, want 1 to %d", c.InputSize, spaces.MaxInput)
+	}
+	return nil
+}
+
 // plan checks c and lays out the cells; mult says how many states a cell
 // of each kind concatenates into its output.
 func (c Config) plan(mult func(reduction bool) int) ([]cellPlan, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
 	switch {
-	case c.C < 1:
-		return nil, fmt.Errorf("darts: width C=%d, want >= 1", c.C)
-	case c.Layers < 1:
-		return nil, fmt.Errorf("darts: %d cells, want >= 1", c.Layers)
-	case c.Classes < 2:
-		return nil, fmt.Errorf("darts: classes=%d, want >= 2", c.Classes)
-	case c.InputSize < 1:
-		return nil, fmt.Errorf("darts: input size %d, want >= 1", c.InputSize)
 	case c.ImageNet && c.C%2 != 0:
 		return nil, fmt.Errorf("darts: the ImageNet stem needs an even width, not C=%d", c.C)
 	}

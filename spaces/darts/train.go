@@ -52,6 +52,48 @@ type TrainConfig struct {
 	Log io.Writer
 	// Progress, if set, is called after every training step.
 	Progress func(Progress)
+	// Stop, if set, is asked before every training step; when it returns
+	// true, Train returns the epochs finished so far with an error wrapping
+	// ErrInterrupted (a command's Ctrl-C: signal.NotifyContext's ctx.Err).
+	Stop func() bool
+}
+
+// ErrInterrupted is the error of a Train that Stop ended early.
+var ErrInterrupted = errors.New("darts: training interrupted")
+
+// Validate reports settings out of range, naming the field: NaN and
+// infinities are rejected everywhere.
+func (c TrainConfig) Validate() error {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	for _, f := range []struct {
+		name string
+		v    float64
+		ok   bool
+		want string
+	}{
+		{"LR", c.LR, c.LR > 0, "> 0"},
+		{"Momentum", c.Momentum, c.Momentum >= 0, ">= 0"},
+		{"WeightDecay", c.WeightDecay, c.WeightDecay >= 0, ">= 0"},
+		{"GradClip", c.GradClip, c.GradClip >= 0, ">= 0 (0: no clipping)"},
+		{"DropPath", c.DropPath, c.DropPath >= 0 && c.DropPath < 1, "in [0, 1)"},
+		{"AuxWeight", c.AuxWeight, c.AuxWeight >= 0, ">= 0"},
+	} {
+		if !finite(f.v) || !f.ok {
+			return fmt.Errorf("darts: training %s %v, want a finite value %s", f.name, f.v, f.want)
+		}
+	}
+	for _, f := range []struct {
+		name   string
+		v, min int
+	}{{"Epochs", c.Epochs, 1}, {"BatchSize", c.BatchSize, 2}, {"EvalBatch", c.EvalBatch, 1}, {"Cutout", c.Cutout, 0}, {"Crop", c.Crop, 0}} {
+		if f.v < f.min {
+			return fmt.Errorf("darts: training %s %d, want >= %d", f.name, f.v, f.min)
+		}
+	}
+	if c.DType != dtypes.InvalidDType && c.DType != dtypes.Float32 && c.DType != dtypes.Float64 {
+		return fmt.Errorf("darts: training DType %s, want Float32 or Float64", c.DType)
+	}
+	return nil
 }
 
 // DefaultTrainConfig is DARTS train.py: batch 96, lr 0.025, momentum 0.9,
@@ -97,7 +139,9 @@ type TrainResult struct {
 }
 
 // Train trains net on train and, after every epoch, evaluates it on test
-// (if not nil). The network's input must be 32x32 (CIFAR-10).
+// (if not nil). The network's input must be 32x32 (CIFAR-10). A Train
+// that cfg.Stop interrupts returns the finished epochs (and the weights as
+// they are) with an error wrapping ErrInterrupted.
 //
 // Batch norm trains on batch statistics and keeps running averages
 // (momentum 0.1, unbiased variance) that evaluation uses, as PyTorch. A
@@ -127,6 +171,11 @@ func Train(b compute.Backend, net *Network, train, test *cifar10.Dataset, cfg Tr
 		var lossSum float64
 		correct := 0
 		for step := range steps {
+			if cfg.Stop != nil && cfg.Stop() {
+				res.Params, res.Running = t.params, t.running
+				t.params, t.running = nil, nil
+				return res, fmt.Errorf("%w after %d steps (%d of %d epochs finished)", ErrInterrupted, epoch*steps+step, epoch, cfg.Epochs)
+			}
 			loss, c, err := t.step(train, order[step*cfg.BatchSize:(step+1)*cfg.BatchSize], st.LR, st.DropPath)
 			if err != nil {
 				return nil, fmt.Errorf("darts: epoch %d step %d: %w", epoch+1, step+1, err)
@@ -188,11 +237,9 @@ func newTrainer(b compute.Backend, net *Network, cfg TrainConfig) (*trainer, err
 		return nil, fmt.Errorf("darts: training reads CIFAR-10, 32x32 images; the network's input is %dx%d", net.InputSize, net.InputSize)
 	case net.Classes < cifar10.NumClasses:
 		return nil, fmt.Errorf("darts: %d classes, CIFAR-10 has %d", net.Classes, cifar10.NumClasses)
-	case cfg.Epochs < 1 || cfg.BatchSize < 2 || cfg.EvalBatch < 1:
-		return nil, fmt.Errorf("darts: epochs %d, batch %d, eval batch %d: want >= 1, >= 2 (batch norm), >= 1", cfg.Epochs, cfg.BatchSize, cfg.EvalBatch)
-	case !(cfg.LR > 0) || cfg.Momentum < 0 || cfg.WeightDecay < 0 || cfg.GradClip < 0 || cfg.Cutout < 0 || cfg.Crop < 0 ||
-		cfg.DropPath < 0 || cfg.DropPath >= 1 || cfg.AuxWeight < 0:
-		return nil, fmt.Errorf("darts: bad training settings %+v", cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.DType == dtypes.InvalidDType {
 		cfg.DType = dtypes.Float32

@@ -96,21 +96,30 @@ func (c Config) Layers() int {
 	return n
 }
 
-// Validate reports a configuration that cannot be built.
+// Validate reports a configuration that cannot be built, or one beyond
+// the limits of package spaces: InputSize up to spaces.MaxInput, Classes
+// up to spaces.MaxClasses, every width up to spaces.MaxChannels and at most
+// spaces.MaxCells searchable layers in all, under which every width (up to
+// 6x a stage's in an expansion) and size stays far inside int64.
 func (c Config) Validate() error {
 	switch {
-	case c.InputSize < 1:
-		return fmt.Errorf("mobile: input size %d, want >= 1", c.InputSize)
-	case c.Classes < 2:
-		return fmt.Errorf("mobile: classes=%d, want >= 2", c.Classes)
-	case c.FirstConv < 1 || c.FirstBlock < 1 || c.FeatureMix < 1:
-		return fmt.Errorf("mobile: widths first conv %d, first block %d, feature mix %d: want >= 1", c.FirstConv, c.FirstBlock, c.FeatureMix)
+	case c.InputSize < 1 || c.InputSize > spaces.MaxInput:
+		return fmt.Errorf("mobile: input size %d, want 1 to %d", c.InputSize, spaces.MaxInput)
+	case c.Classes < 2 || c.Classes > spaces.MaxClasses:
+		return fmt.Errorf("mobile: classes=%d, want 2 to %d", c.Classes, spaces.MaxClasses)
+	case c.FirstConv < 1 || c.FirstBlock < 1 || c.FeatureMix < 1 ||
+		c.FirstConv > spaces.MaxChannels || c.FirstBlock > spaces.MaxChannels || c.FeatureMix > spaces.MaxChannels:
+		return fmt.Errorf("mobile: widths first conv %d, first block %d, feature mix %d: want 1 to %d", c.FirstConv, c.FirstBlock, c.FeatureMix, spaces.MaxChannels)
 	case len(c.Widths) == 0 || len(c.Widths) != len(c.Depths) || len(c.Widths) != len(c.Strides):
 		return fmt.Errorf("mobile: %d widths, %d depths, %d strides: want as many of each, at least one", len(c.Widths), len(c.Depths), len(c.Strides))
 	}
+	layers := 0
 	for i := range c.Widths {
-		if c.Widths[i] < 1 || c.Depths[i] < 1 || (c.Strides[i] != 1 && c.Strides[i] != 2) {
-			return fmt.Errorf("mobile: stage %d: width %d, depth %d, stride %d: want >= 1, >= 1, 1 or 2", i+1, c.Widths[i], c.Depths[i], c.Strides[i])
+		if c.Widths[i] < 1 || c.Widths[i] > spaces.MaxChannels || c.Depths[i] < 1 || c.Depths[i] > spaces.MaxCells || (c.Strides[i] != 1 && c.Strides[i] != 2) {
+			return fmt.Errorf("mobile: stage %d: width %d, depth %d, stride %d: want 1 to %d, 1 to %d, 1 or 2", i+1, c.Widths[i], c.Depths[i], c.Strides[i], spaces.MaxChannels, spaces.MaxCells)
+		}
+		if layers += c.Depths[i]; layers > spaces.MaxCells {
+			return fmt.Errorf("mobile: %d searchable layers or more, want at most %d", layers, spaces.MaxCells)
 		}
 	}
 	return nil

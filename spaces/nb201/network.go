@@ -33,17 +33,21 @@ type Config struct {
 // 32x32 inputs.
 func DefaultConfig() Config { return Config{C: 16, N: 5, Classes: 10, InputSize: 32} }
 
-// Validate reports a configuration that cannot be built.
+// Validate reports a configuration that cannot be built, or one beyond
+// the shape limits of package spaces (C <= spaces.MaxChannels, N <=
+// spaces.MaxCells, Classes <= spaces.MaxClasses, InputSize <=
+// spaces.MaxInput), under which every width (up to 4C) and size the
+// network derives is a product far inside int64.
 func (c Config) Validate() error {
 	switch {
-	case c.C < 1:
-		return fmt.Errorf("nb201: width C=%d, want >= 1", c.C)
-	case c.N < 1:
-		return fmt.Errorf("nb201: cells per stage N=%d, want >= 1", c.N)
-	case c.Classes < 2:
-		return fmt.Errorf("nb201: classes=%d, want >= 2", c.Classes)
-	case c.InputSize < 4:
-		return fmt.Errorf("nb201: input size %d, want >= 4 (two stride-2 stages)", c.InputSize)
+	case c.C < 1 || c.C > spaces.MaxChannels:
+		return fmt.Errorf("nb201: width C=%d, want 1 to %d", c.C, spaces.MaxChannels)
+	case c.N < 1 || c.N > spaces.MaxCells:
+		return fmt.Errorf("nb201: cells per stage N=%d, want 1 to %d", c.N, spaces.MaxCells)
+	case c.Classes < 2 || c.Classes > spaces.MaxClasses:
+		return fmt.Errorf("nb201: classes=%d, want 2 to %d", c.Classes, spaces.MaxClasses)
+	case c.InputSize < 4 || c.InputSize > spaces.MaxInput:
+		return fmt.Errorf("nb201: input size %d, want 4 (two stride-2 stages) to %d", c.InputSize, spaces.MaxInput)
 	}
 	return nil
 }
