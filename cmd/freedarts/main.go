@@ -206,11 +206,12 @@ func shapeFlags(fs *flag.FlagSet) (*string, *spaces.Shape) {
 }
 
 // newSpace builds the space the shape flags name; an unknown space or a
-// shape it cannot take is a usage error.
+// shape it cannot take is a usage error (spaces.New names the space and the
+// option: "space nb201: channels 100000, want at most 16384").
 func newSpace(name string, sh spaces.Shape) (spaces.Space, error) {
 	s, err := spaces.New(name, sh)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("-space %s: %w", name, err)}
+		return nil, usageError{err}
 	}
 	return s, nil
 }
