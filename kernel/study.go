@@ -64,16 +64,12 @@ func studyPoints(tab *study.Table, bench *nb201.Bench, proxy string, opts []Stud
 	if err != nil {
 		return nil, nil, nil, "", opt, err
 	}
+	recs, err := tab.Records(bench)
+	if err != nil {
+		return nil, nil, nil, "", opt, fmt.Errorf("study plot: %w", err)
+	}
 	acc := make([]float64, len(scores))
-	for i, r := range tab.Rows {
-		rec, err := bench.Record(r.Index)
-		if err != nil {
-			return nil, nil, nil, "", opt, err
-		}
-		if r.Arch != "" && r.Arch != rec.Arch.String() {
-			return nil, nil, nil, "", opt, fmt.Errorf("study plot: row %d: cell %d is %s in the table but %s in the benchmark (a table of another benchmark?)",
-				i+1, r.Index, r.Arch, rec.Arch)
-		}
+	for i, rec := range recs {
 		acc[i] = opt.Target.Value(rec)
 	}
 	rho, err := stats.Spearman(scores, acc)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	boundedquote "github.com/freedarts/freedarts-gonb/internal/quote"
 	"github.com/freedarts/freedarts-gonb/spaces"
 	_ "github.com/freedarts/freedarts-gonb/spaces/darts" // registers darts
 	_ "github.com/freedarts/freedarts-gonb/spaces/mobile"
@@ -249,12 +250,7 @@ func loadBench(flagValue string) (b *nb201.Bench, path, note string, err error) 
 }
 
 // quote quotes s for a message, at most its first 60 characters.
-func quote(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return strconv.Quote(string(r[:60])) + "…"
-	}
-	return strconv.Quote(s)
-}
+func quote(s string) string { return boundedquote.Max(s, 60) }
 
 func exists(path string) bool {
 	_, err := os.Stat(path)

@@ -55,7 +55,7 @@ func matrix(t *testing.T, r searchRun, alpha string) [][]float64 {
 }
 
 // compute is what a report names the default backend's compute.
-func compute() string { return (&backend.Backend{Config: backend.Default}).Compute() }
+func compute() string { return backend.Compute(backend.Default) }
 
 func searchJSON(t *testing.T, args ...string) searchReport {
 	t.Helper()

@@ -69,16 +69,19 @@ type Backend struct {
 	Config string
 }
 
-// Compute names what computes a score: the configuration and, when set, the
-// binary's GOEXPERIMENT. Same seed and same Compute give the same scores;
-// the go backend's SIMD kernels (GOEXPERIMENT=simd) sum float32 products in
-// another order, so its scores differ from a plain build's in their last
-// digits.
-func (b *Backend) Compute() string {
+// Compute is Compute(b.Config): what computes b's scores.
+func (b *Backend) Compute() string { return Compute(b.Config) }
+
+// Compute names what computes a score on the backend of configuration cfg
+// (resolved, see Config): cfg and, when set, the binary's GOEXPERIMENT. Same
+// seed and same Compute give the same scores; the go backend's SIMD kernels
+// (GOEXPERIMENT=simd) sum float32 products in another order, so its scores
+// differ from a plain build's in their last digits.
+func Compute(cfg string) string {
 	if exp := GoExperiment(); exp != "" {
-		return b.Config + " GOEXPERIMENT=" + exp
+		return cfg + " GOEXPERIMENT=" + exp
 	}
-	return b.Config
+	return cfg
 }
 
 // Open returns the backend that explicit names, resolved by Config ("" is

@@ -83,8 +83,8 @@ func TestCompute(t *testing.T) {
 		want += " GOEXPERIMENT=" + exp
 	}
 	b := &Backend{Config: Default}
-	if got := b.Compute(); got != want {
-		t.Errorf("Compute() of %q = %q, want %q", Default, got, want)
+	if got := b.Compute(); got != want || Compute(Default) != want {
+		t.Errorf("%q: Compute() %q, Compute(cfg) %q, want %q", Default, got, Compute(Default), want)
 	}
 }
 

@@ -68,21 +68,16 @@ func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlat
 	if bench == nil {
 		return nil, fmt.Errorf("study: no benchmark table (nb201.LoadBench)")
 	}
-	recs := make([]nb201.Record, len(tab.Rows))
 	seen := map[int]bool{}
-	for k, r := range tab.Rows {
+	for _, r := range tab.Rows {
 		if seen[r.Index] {
 			return nil, fmt.Errorf("study: cell %d appears twice in the table", r.Index)
 		}
 		seen[r.Index] = true
-		rec, err := bench.Record(r.Index)
-		if err != nil {
-			return nil, fmt.Errorf("study: %w", err)
-		}
-		if r.Arch != "" && r.Arch != rec.Arch.String() {
-			return nil, fmt.Errorf("study: cell %d is %s in the table, %s in the benchmark", r.Index, r.Arch, rec.Arch)
-		}
-		recs[k] = rec
+	}
+	recs, err := tab.Records(bench)
+	if err != nil {
+		return nil, fmt.Errorf("study: %w", err)
 	}
 	type column struct {
 		name   string
@@ -135,6 +130,25 @@ func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlat
 		}
 	}
 	return out, nil
+}
+
+// Records returns the benchmark row of every row of t, in order. An index
+// the benchmark does not have, or an arch that is not the benchmark's at its
+// index (a row without an arch is not checked), is an ErrOtherBench error:
+// the table was scored on another benchmark, or another order of it.
+func (t *Table) Records(bench *nb201.Bench) ([]nb201.Record, error) {
+	recs := make([]nb201.Record, len(t.Rows))
+	for k, r := range t.Rows {
+		rec, err := bench.Record(r.Index)
+		if err != nil {
+			return nil, errorf(ErrOtherBench, "cell %d is not in the benchmark's %d (%v): a table of another benchmark?", r.Index, bench.Len(), err)
+		}
+		if r.Arch != "" && r.Arch != rec.Arch.String() {
+			return nil, errorf(ErrOtherBench, "cell %d is %s, the benchmark's is %s: a table of another benchmark order?", r.Index, quote(r.Arch), rec.Arch)
+		}
+		recs[k] = rec
+	}
+	return recs, nil
 }
 
 // ParseEnsembles reads "a+b,c+d" into proxy sets for Correlate; every

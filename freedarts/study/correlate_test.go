@@ -62,7 +62,7 @@ func TestCorrelate(t *testing.T) {
 		{"one cell", func(tab *Table) [][]string { tab.Rows = tab.Rows[:1]; return nil }, "correlate 1 cells, want at least 2"},
 		{"twice", func(tab *Table) [][]string { tab.Rows[1].Index = 0; tab.Rows[1].Arch = ""; return nil }, "cell 0 appears twice"},
 		{"out of range", func(tab *Table) [][]string { tab.Rows[1].Index = 15625; return nil }, "index 15625 out of range"},
-		{"arch", func(tab *Table) [][]string { tab.Rows[0].Index = 1; return nil }, "cell 1 is |avg_pool_3x3~0|"},
+		{"arch", func(tab *Table) [][]string { tab.Rows[0].Index = 1; return nil }, "cell 1 is \"|avg_pool_3x3~0|"},
 		{"ensemble proxy", func(*Table) [][]string { return [][]string{{"acc", "snip"}} }, `ensemble acc+snip: no proxy "snip" in the table`},
 		{"ensemble of one", func(*Table) [][]string { return [][]string{{"acc"}} }, "has 1 proxies, want two or more"},
 	} {

@@ -238,7 +238,7 @@ func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
 	if p.draw, err = p.drawFunc(); err != nil {
 		return nil, err
 	}
-	p.settings = Settings{Protocol: p.protocol(), Compute: (&backend.Backend{Config: backend.Config(cfg.Backend)}).Compute()}
+	p.settings = Settings{Protocol: p.protocol(), Compute: backend.Compute(backend.Config(cfg.Backend))}
 	return p, nil
 }
 
@@ -256,8 +256,7 @@ func (p *plan) protocol() string {
 	if p.net.ConvBias {
 		s += " conv-bias"
 	}
-	if n := p.net; n.C != nb201.DefaultConfig().C || n.N != nb201.DefaultConfig().N || n.Classes != nb201.DefaultConfig().Classes ||
-		n.InputSize != nb201.DefaultConfig().InputSize {
+	if n, d := p.net, nb201.DefaultConfig(); n.C != d.C || n.N != d.N || n.Classes != d.Classes || n.InputSize != d.InputSize {
 		s += fmt.Sprintf(" nb201=C%d,N%d,classes%d,input%d", n.C, n.N, n.Classes, n.InputSize)
 	}
 	return s
@@ -318,16 +317,10 @@ func Run(ctx context.Context, cfg Config, bench *nb201.Bench) (*Result, error) {
 		if n := sink.Note(); n != "" {
 			res.Notes = append(res.Notes, n)
 		}
+		if _, err := prev.Records(bench); err != nil {
+			return nil, &OutError{Path: cfg.Out, Err: fmt.Errorf("%s: %w", cfg.Out, err)}
+		}
 		for _, r := range prev.Rows {
-			rec, err := bench.Record(r.Index)
-			if err != nil {
-				return nil, &OutError{Path: cfg.Out, Err: errorf(ErrOtherBench, "%s: cell %d is not in the benchmark's %d: a table of another benchmark?",
-					cfg.Out, r.Index, bench.Len())}
-			}
-			if r.Arch != rec.Arch.String() {
-				return nil, &OutError{Path: cfg.Out, Err: errorf(ErrOtherBench, "%s: cell %d is %s, the benchmark's is %s: a table of another benchmark order?",
-					cfg.Out, r.Index, quote(r.Arch), rec.Arch)}
-			}
 			done[r.Index] = r
 		}
 	}
@@ -470,17 +463,23 @@ func (p *plan) scoreCell(s *freedarts.NetScorer, bench *nb201.Bench, i int) (r c
 	if err != nil {
 		return cellResult{err: err}
 	}
-	net, err := nb201.NewNetwork(p.net, rec.Arch)
-	if err != nil {
-		return cellResult{err: fmt.Errorf("study: cell %d: %w", i, err)}
-	}
-	seed, batch, err := p.draw(i)
-	if err != nil {
-		return cellResult{err: fmt.Errorf("study: cell %d: %w", i, err)}
-	}
-	sc, err := s.Score(net, seed, batch)
+	sc, err := p.scoreNetwork(s, i, rec.Arch)
 	if err != nil {
 		return cellResult{err: fmt.Errorf("study: cell %d: %w", i, err)}
 	}
 	return cellResult{row: Row{Index: i, Arch: rec.Arch.String(), Scores: sc.Scores}, seconds: sc.Seconds}
+}
+
+// scoreNetwork builds the network of arch and scores it with the draw of
+// cell i.
+func (p *plan) scoreNetwork(s *freedarts.NetScorer, i int, arch nb201.Arch) (*freedarts.NetScore, error) {
+	net, err := nb201.NewNetwork(p.net, arch)
+	if err != nil {
+		return nil, err
+	}
+	seed, batch, err := p.draw(i)
+	if err != nil {
+		return nil, err
+	}
+	return s.Score(net, seed, batch)
 }

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	boundedquote "github.com/freedarts/freedarts-gonb/internal/quote"
 )
 
 // Row is one scored network.
@@ -44,18 +46,8 @@ func header(proxies []string) []string { return append([]string{"index", "arch"}
 // a whole NAS-Bench-201 arch string (at most 90).
 const maxQuote = 100
 
-// quote is s quoted as by %q, cut to its first maxQuote runes and "…" when
-// longer, so that an error never repeats a huge field or line of a file.
-func quote(s string) string {
-	n := 0
-	for i := range s {
-		if n == maxQuote {
-			return strconv.Quote(s[:i]) + "…"
-		}
-		n++
-	}
-	return strconv.Quote(s)
-}
+// quote is s quoted for an error, at most its first maxQuote runes.
+func quote(s string) string { return boundedquote.Max(s, maxQuote) }
 
 // cleanText reports whether s can name a column or an arch: valid UTF-8
 // without control characters (a line break would span lines of the CSV).
