@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -34,8 +35,10 @@ type correlateReport struct {
 	// ConvBias: the cells' convolutions had a bias (nb201.Config.ConvBias).
 	ConvBias bool `json:"conv_bias"`
 	Batch    int  `json:"batch"`
-	Cells    int  `json:"cells"`
-	Resumed  int  `json:"resumed"`
+	// Shard is the part of the cells scored ("I/N", see study.Shard).
+	Shard   string `json:"shard,omitempty"`
+	Cells   int    `json:"cells"`
+	Resumed int    `json:"resumed"`
 	// SecondsPerCell is, per proxy, the mean wall time per newly scored
 	// cell of the pass the proxy ran in (proxies of one pass share it).
 	SecondsPerCell map[string]float64  `json:"seconds_per_cell,omitempty"`
@@ -43,13 +46,14 @@ type correlateReport struct {
 }
 
 // correlateFlags names the flag of each study.Config field, for errors.
-var correlateFlags = map[string]string{"Workers": "-workers", "Batch": "-batch", "Draw": "-draw", "Proxies": "-proxy"}
+var correlateFlags = map[string]string{"Workers": "-workers", "Batch": "-batch", "Draw": "-draw", "Proxies": "-proxy", "Shard": "-shard"}
 
 func runCorrelate(args []string, out io.Writer) error {
 	fs := newFlags("correlate", out)
 	spaceName := fs.String("space", "nb201", "search space (only nb201 has a benchmark table)")
 	proxy := fs.String("proxy", "synflow,snip,grasp,fisher,grad_norm,jacob_cov,naswot,params,flops", "comma-separated proxies: "+strings.Join(freedarts.CriterionNames(), ", "))
-	sample := fs.Int("sample", 100, "cells drawn at random (ignored with -indices)")
+	sample := sampleSize{n: 100}
+	fs.Var(&sample, "sample", "cells drawn at random, or all (every cell of the benchmark); ignored with -indices")
 	sampleSeed := fs.Uint64("sample-seed", 0, "seed of the cell sample")
 	indicesFile := fs.String("indices", "", "file of NAS-Bench-201 indices, one a line, to score instead of a sample")
 	seed := fs.Uint64("seed", 0, "seed of the network weights and of the data batch")
@@ -61,6 +65,9 @@ func runCorrelate(args []string, out io.Writer) error {
 		"an existing file is resumed (one writer at a time: OUT.lock), a file that is not such a study is refused and left as it was")
 	batchSize := fs.Int("batch", 64, "images in the data batch")
 	convBias := fs.Bool("conv-bias", false, "give the cell convolutions a bias, as zero-cost-nas's NB201 model does (batch norm cancels it; Fisher and the BN-free SynFlow see it, and Fisher's published correlation needs it)")
+	shardSpec := fs.String("shard", "", "score only part I/N of the cells (the I-th of N, from 0; round-robin over the sorted cells), "+
+		"or env: the task of a SLURM job array ($SLURM_ARRAY_TASK_ID - $SLURM_ARRAY_TASK_MIN of $SLURM_ARRAY_TASK_COUNT) or of a "+
+		"Kubernetes Indexed Job ($JOB_COMPLETION_INDEX of $FREEDARTS_SHARDS); each shard writes its own -out, and merge joins them")
 	workers := fs.Int("workers", 1, "cells scored at once (each on its own backend instance; the go backend already runs independent ops of one cell on all cores)")
 	ensembles := fs.String("ensembles", "", "proxy sets to combine, e.g. synflow+jacob_cov+naswot,snip+synflow: rank-average and majority-vote rows")
 	backendName := backendFlag(fs)
@@ -71,6 +78,10 @@ func runCorrelate(args []string, out io.Writer) error {
 	}
 	if *workers < 1 {
 		return usageErrorf("-workers %d: want >= 1", *workers)
+	}
+	shard, err := study.ParseShard(*shardSpec, os.Getenv)
+	if err != nil {
+		return usageError{fmt.Errorf("-%w", err)} // "-shard "x": ..."
 	}
 	if *spaceName != "nb201" {
 		return usageErrorf("correlate: -space %q: only nb201 has a benchmark table", *spaceName)
@@ -99,13 +110,18 @@ func runCorrelate(args []string, out io.Writer) error {
 		if indices, err = study.ReadIndices(*indicesFile, bench.Len()); err != nil {
 			return fmt.Errorf("-indices: %w", err)
 		}
-	} else if indices, err = nb201.Sample(*sample, *sampleSeed, bench.Len()); err != nil {
+	} else if sample.all {
+		indices = make([]int, bench.Len())
+		for i := range indices {
+			indices[i] = i
+		}
+	} else if indices, err = nb201.Sample(sample.n, *sampleSeed, bench.Len()); err != nil {
 		return usageError{fmt.Errorf("-sample: %w", err)}
 	}
 	net := nb201.DefaultConfig()
 	net.ConvBias = *convBias
 	cfg := study.Config{Network: net, Proxies: crits, Indices: indices, Seed: *seed, Draw: study.Draw(*draw), Batch: *batchSize,
-		Backend: *backendName, Workers: *workers, Out: *outFile}
+		Shard: shard, Backend: *backendName, Workers: *workers, Out: *outFile}
 	if freedarts.NeedData(crits...) {
 		var path string
 		if cfg.Data, path, err = loadData(*dataPath); err != nil {
@@ -132,7 +148,7 @@ func runCorrelate(args []string, out io.Writer) error {
 		return correlateError(err, res, *outFile)
 	}
 	rep := correlateReport{Space: "nb201", Proxies: names, Backend: backend.Config(*backendName), Compute: res.Settings.Compute,
-		Seed: *seed, Draw: *draw, ConvBias: *convBias, Cells: len(res.Table.Rows), Resumed: res.Resumed}
+		Seed: *seed, Draw: *draw, ConvBias: *convBias, Shard: shard.String(), Cells: len(res.Table.Rows), Resumed: res.Resumed}
 	if cfg.Data != nil {
 		rep.Batch = *batchSize
 	}
@@ -185,6 +201,9 @@ func printCorrelations(out io.Writer, rep correlateReport) {
 	if rep.ConvBias {
 		model = ", cell convolutions with bias"
 	}
+	if rep.Shard != "" {
+		model += ", shard " + rep.Shard
+	}
 	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, draw %s%s, backend %s\n",
 		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, model, rep.Compute)
 	headers, rows := study.CorrelationTable(rep.Correlations, nil)
@@ -201,4 +220,30 @@ func printCorrelations(out io.Writer, rep correlateReport) {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	tw.Flush()
+}
+
+// sampleSize is -sample: a number of cells, or all of them.
+type sampleSize struct {
+	n   int
+	all bool
+}
+
+func (s *sampleSize) String() string {
+	if s.all {
+		return "all"
+	}
+	return strconv.Itoa(s.n)
+}
+
+func (s *sampleSize) Set(v string) error {
+	if v == "all" {
+		*s = sampleSize{all: true}
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return fmt.Errorf("want a number of cells >= 1, or all")
+	}
+	*s = sampleSize{n: n}
+	return nil
 }

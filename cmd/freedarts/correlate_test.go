@@ -209,6 +209,9 @@ func TestCorrelateTable(t *testing.T) {
 
 func TestCorrelateErrors(t *testing.T) {
 	needFile(t, testBench)
+	for _, v := range []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"} {
+		t.Setenv(v, "") // -shard env outside a job array
+	}
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.txt")
 	os.WriteFile(bad, []byte("12\n99999\n"), 0o644)
@@ -220,7 +223,11 @@ func TestCorrelateErrors(t *testing.T) {
 		{[]string{"-proxy", "synfow"}, `unknown proxy "synfow"`},
 		{[]string{"-proxy", "params", "-indices", bad}, `line 2: "99999" is not an index`},
 		{[]string{"-proxy", "params", "-indices", filepath.Join(dir, "none.txt")}, "-indices"},
-		{[]string{"-proxy", "params", "-sample", "0"}, "sample of 0 cells"},
+		{[]string{"-proxy", "params", "-sample", "0"}, `invalid value "0" for flag -sample: want a number of cells >= 1, or all`},
+		{[]string{"-proxy", "params", "-sample", "15626"}, "sample of 15626 cells, want 1 to 15625"},
+		{[]string{"-proxy", "params", "-shard", "4/4"}, `-shard "4/4": shard index 4 of 4: want 0 to 3`},
+		{[]string{"-proxy", "params", "-shard", "0/101"}, "-shard 0/101: want at most 100 shards, one per cell of the study"},
+		{[]string{"-proxy", "params", "-shard", "env"}, "-shard env: neither $SLURM_ARRAY_TASK_ID (a SLURM job array) nor $JOB_COMPLETION_INDEX"},
 		{[]string{"-proxy", "params,flops", "-ensembles", "params+snip"}, `-ensembles "params+snip": "snip" is not among the proxies params,flops`},
 		{[]string{"-proxy", "params,flops", "-ensembles", "params"}, "has one proxy"},
 		{[]string{"-proxy", "snip", "-data", "/nonexistent"}, `-data "/nonexistent"`},

@@ -148,14 +148,23 @@ func newFlags(name string, out io.Writer) *flag.FlagSet {
 // parse parses args and rejects positional arguments; errors are usage
 // errors.
 func parse(fs *flag.FlagSet, args []string) error {
+	if err := parseWithArgs(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("%s: unexpected arguments %q", fs.Name(), fs.Args())
+	}
+	return nil
+}
+
+// parseWithArgs parses args, leaving the positional ones in fs.Args();
+// errors are usage errors.
+func parseWithArgs(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("%s: unexpected arguments %q", fs.Name(), fs.Args())
 	}
 	return nil
 }

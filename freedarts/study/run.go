@@ -66,6 +66,10 @@ type Config struct {
 	// Backend is the compute backend configuration (see backend.Config: ""
 	// is $GOMLX_BACKEND, else backend.Default). Every worker opens its own.
 	Backend string
+	// Shard, when set, scores only that part of Indices (see Shard): one
+	// task of a job array, whose files Merge joins. Out's settings record
+	// the shard and the whole cell list, so a shard resumes only as itself.
+	Shard Shard
 	// Workers is the number of cells scored at once (0 means 1), each
 	// worker on its own backend (the go backend already runs the independent ops of
 	// one cell on all cores).
@@ -164,7 +168,7 @@ type plan struct {
 	cfg      Config
 	net      nb201.Config
 	names    []string
-	cells    []int // sorted, unique
+	cells    []int // sorted, unique: the shard's part of Indices
 	data     bool  // a proxy needs Data
 	draw     func(index int) (uint64, *freedarts.Batch, error)
 	settings Settings
@@ -203,7 +207,17 @@ func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
 			return nil, &ConfigError{"Indices", fmt.Sprintf("[%d]=%d", k, i), fmt.Sprintf("want a NAS-Bench-201 index in [0, %d)", bench.Len())}
 		}
 	}
-	p.cells = slices.Compact(slices.Sorted(slices.Values(cfg.Indices)))
+	all := slices.Compact(slices.Sorted(slices.Values(cfg.Indices)))
+	p.cells = all
+	if sh := cfg.Shard; sh != (Shard{}) {
+		if err := sh.check(); err != nil {
+			return nil, &ConfigError{"Shard", fmt.Sprintf("%+v", sh), err.Error()}
+		}
+		if sh.Count > len(all) {
+			return nil, &ConfigError{"Shard", sh.String(), fmt.Sprintf("want at most %d shards, one per cell of the study", len(all))}
+		}
+		p.cells = sh.of(all)
+	}
 	if p.cfg.Draw == "" {
 		p.cfg.Draw = DrawShared
 	}
@@ -238,7 +252,7 @@ func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
 	if p.draw, err = p.drawFunc(); err != nil {
 		return nil, err
 	}
-	p.settings = Settings{Protocol: p.protocol(), Compute: backend.Compute(backend.Config(cfg.Backend))}
+	p.settings = Settings{Protocol: shardProtocol(p.protocol(), cfg.Shard, all), Compute: backend.Compute(backend.Config(cfg.Backend))}
 	return p, nil
 }
 
