@@ -5,7 +5,9 @@
 #   2. gofmt and go vet
 #   3. go test ./... on the embedded pure-Go backend, never downloading a plugin,
 #      then a short run of every fuzz target (FUZZ_TIME, default 10s each)
-#   4. every notebook executed headless with the GoNB kernel, then screenshotted
+#   4. scripts/slurm-test.sh: deploy/slurm/ on a one-node SLURM cluster on localhost
+#      (root; installs slurm-wlm and munge; skip with SKIP_SLURM=1)
+#   5. every notebook executed headless with the GoNB kernel, then screenshotted
 #      (skip with SKIP_NOTEBOOKS=1)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -49,6 +51,13 @@ git grep -n '^func Fuzz[A-Za-z0-9_]*(' -- '*_test.go' | while IFS=: read -r file
 	name=${name%%(*}
 	go test -run '^$' -fuzz "^${name}\$" -fuzztime "${FUZZ_TIME:-10s}" -fuzzminimizetime 2s "./$(dirname "$file")"
 done
+
+# The sharded study as a SLURM job array, a shard cancelled and resumed, the merge
+# checked against one process. Without root it skips, except under CI=true, where it fails.
+if [ "${SKIP_SLURM:-0}" != 1 ]; then
+	echo "==> SLURM job array (scripts/slurm-test.sh)"
+	bash scripts/slurm-test.sh
+fi
 
 if [ "${SKIP_NOTEBOOKS:-0}" != 1 ]; then
 	SKIP_SETUP=1 scripts/notebook-test.sh

@@ -194,6 +194,11 @@ func TestShardsMerge(t *testing.T) {
 			t.Errorf("merged%s:\n%s\nwhole:\n%s", f, a, b)
 		}
 	}
+	for _, f := range []string{out, out + ".settings", whole.Out + ".settings"} {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: %v, %v; want mode 0644 as other files", f, fi.Mode(), err)
+		}
+	}
 	// The merged file resumes as the whole study: nothing to score.
 	whole.Out = out
 	if res, err := Run(context.Background(), whole, bench); err != nil || res.Resumed != 7 || res.Scored != 0 {

@@ -478,6 +478,9 @@ func writeSettings(side string, s Settings) error {
 		return err
 	}
 	_, err = f.WriteString(s.String() + "\n")
+	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp makes it 0600; the table beside it is 0644
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
