@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
@@ -40,6 +41,17 @@ type Criterion struct {
 	// AbsParams feeds |theta| for every parameter, alphas included: SynFlow's
 	// linearised network.
 	AbsParams bool
+	// GaussianWeights draws the convolution and linear weights from N(0, 1)
+	// and sets the biases to 0 (Zen-NAS's network_weight_gaussian_init),
+	// instead of PyTorch's default uniform draw.
+	GaussianWeights bool
+	// KaimingNormal draws them from N(0, 2/fan_in) and sets the biases to 0
+	// (PyTorch's kaiming_normal_, fan_in, relu: AZ-NAS's initialisation):
+	// GaussianWeights scaled by sqrt(2/fan_in).
+	KaimingNormal bool
+	// GaussianInput, for a criterion without data, replaces the all-ones
+	// image by that many images of N(0, 1) pixels, drawn from the seed.
+	GaussianInput int
 
 	// Saliency scores every element of every target (the alphas). nil when
 	// the criterion is not defined on alpha.
@@ -79,10 +91,39 @@ type Pass struct {
 	// Targets are the scored parameters, with their specs.
 	Targets []*Node
 	Specs   []nn.ParamSpec
-	// Acts are the activations the criterion asked for, in build order.
+	// Acts are the activations the criterion asked for, in build order. A
+	// criterion that adds up terms of activations adds Weigh(a, term), so
+	// that a supernet scored as one of its cells counts the cell's alone.
 	Acts []nn.Activation
 
 	lossGrads, actGrads []*Node
+	// gates are the alpha nodes by name when the pass scores one cell of a
+	// supernet (a one-hot alpha, NetScorer.ScoreArch); nil otherwise.
+	gates map[string]*Node
+	// gateWeights caches Weigh's alpha entries, one slice per entry.
+	gateWeights map[nn.OpGate]*Node
+	// net and forward run the network again (Forward); inputJacobian caches
+	// InputJacobian.
+	net           *nn.Net
+	forward       func(n *nn.Net, x *Node) *Node
+	inputJacobian *Node
+	// shared holds the nodes of Shared, by key.
+	shared map[string][]*Node
+}
+
+// Shared returns the nodes that build makes, built once per pass under key:
+// criteria of one pass that read the same statistic (the feature
+// covariances of AZ-NAS's expressivity and progressivity) compute it once.
+func (p *Pass) Shared(key string, build func() []*Node) []*Node {
+	if nodes, ok := p.shared[key]; ok {
+		return nodes
+	}
+	nodes := build()
+	if p.shared == nil {
+		p.shared = map[string][]*Node{}
+	}
+	p.shared[key] = nodes
+	return nodes
 }
 
 // newPass runs forward on the bound network n, recording the activations of
@@ -90,7 +131,7 @@ type Pass struct {
 func newPass(n *nn.Net, forward func(n *nn.Net, x *Node) *Node, kinds nn.ActKind, x, labels *Node, targets []*Node, specs []nn.ParamSpec) *Pass {
 	obs := &nn.Observer{Kinds: kinds}
 	n.Observe(obs)
-	p := &Pass{Input: x, Targets: targets, Specs: specs}
+	p := &Pass{Input: x, Targets: targets, Specs: specs, net: n, forward: forward}
 	p.Logits = forward(n, x)
 	n.Observe(nil)
 	p.Acts = obs.Acts
@@ -115,6 +156,63 @@ func (p *Pass) LossGrads() (targets, acts []*Node) {
 		p.lossGrads, p.actGrads = grads[:len(p.Targets)], grads[len(p.Targets):]
 	}
 	return p.lossGrads, p.actGrads
+}
+
+// Forward runs the network once more, on x, with the pass's parameters,
+// recording the activations of the given kinds: another forward pass, with
+// batch statistics of its own, as a PyTorch model in training mode called
+// twice. Gradients with respect to the targets flow through it as through
+// the pass's own. The criteria that need more than the one forward pass on
+// the input (ZiCo's two batches, Zen-NAS's perturbed input, MeCo's single
+// image) build theirs with it.
+func (p *Pass) Forward(x *Node, kinds nn.ActKind) (logits *Node, acts []nn.Activation) {
+	obs := &nn.Observer{Kinds: kinds}
+	p.net.Observe(obs)
+	logits = p.forward(p.net, x)
+	p.net.Observe(nil)
+	return logits, obs.Acts
+}
+
+// InputJacobian is the gradient of sum(logits) with respect to the input
+// [N, H, W, 3]: each sample's Jacobian, zero-cost-nas's backward of ones
+// from the logits. It is built once, for every criterion of the pass that
+// reads it (jacob_cov, epe_nas).
+func (p *Pass) InputJacobian() *Node {
+	if p.inputJacobian == nil {
+		p.inputJacobian = Gradient(ReduceAllSum(p.Logits), p.Input)[0]
+	}
+	return p.inputJacobian
+}
+
+// Weigh returns term, the contribution of activation a to a whole-network
+// score, as the scored network counts it. A supernet scored as one of its
+// cells (NetScorer.ScoreArch) still computes the ops the cell drops, each
+// output gated by a 0 alpha entry, so that one graph serves every cell: a
+// term of an activation inside such an op (a.GatedBy) is multiplied by
+// its entry, 1 or 0, which keeps a kept op's term exactly and cancels a
+// dropped one's. Gradient-based terms need no weighing (a dropped op's
+// weights and outputs get zero gradients); the ones read from activations
+// do: NASWOT's ReLU codes. (Fisher's products of layer outputs and their
+// gradients are zero there already; it weighs them all the same, rather
+// than rest on that.) On any other pass term is returned as it is.
+func (p *Pass) Weigh(a nn.Activation, term *Node) *Node {
+	if p.gates == nil || !a.GatedBy.Gated() {
+		return term
+	}
+	w, ok := p.gateWeights[a.GatedBy]
+	if !ok {
+		alpha, found := p.gates[a.GatedBy.Alpha]
+		if !found {
+			exceptions.Panicf("activation %s is gated by alpha %q, which the network does not declare", a.Name, a.GatedBy.Alpha)
+		}
+		flat := Reshape(alpha, alpha.Shape().Size())
+		w = ConvertDType(Reshape(Slice(flat, AxisElem(a.GatedBy.Index))), term.DType())
+		if p.gateWeights == nil {
+			p.gateWeights = map[nn.OpGate]*Node{}
+		}
+		p.gateWeights[a.GatedBy] = w
+	}
+	return Mul(term, w)
 }
 
 // ActsOf returns the observed activations of the given kinds, in build order.
@@ -246,6 +344,10 @@ func AlphaCriterionNames() []string {
 // LookupCriterion returns the named criterion.
 func LookupCriterion(name string) (Criterion, error) {
 	c, ok := criteria[name]
+	if e, named := namedEnsembles[name]; !ok && named {
+		return Criterion{}, fmt.Errorf("proxy %q is an ensemble of %s over the networks scored together, not a score of one network "+
+			"(correlate -proxy %s adds its row; on alpha, give its members and -ensemble %s)", name, strings.Join(e.Members, ","), name, e.Method)
+	}
 	if !ok {
 		return Criterion{}, fmt.Errorf("unknown proxy %q (want one of %s)", name, strings.Join(CriterionNames(), ", "))
 	}

@@ -24,5 +24,8 @@
 // the typed architecture and, per alpha, the labelled scores with the
 // entries the architecture keeps. NetScorer scores whole networks (no
 // alpha) with the same criteria: the zero-cost proxies that package
-// freedarts/study rank-correlates with a benchmark.
+// freedarts/study rank-correlates with a benchmark. It takes concrete
+// networks, or the cells of one supernet (NewSupernetScorer), each the
+// supernet with a one-hot alpha input, so that one compiled graph scores
+// them all.
 package freedarts

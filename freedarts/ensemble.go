@@ -3,6 +3,8 @@ package freedarts
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/freedarts/freedarts-gonb/freedarts/stats"
@@ -21,10 +23,78 @@ const (
 	// item it beats and half a point per tie. Zero-cost NAS's "vote" is this
 	// pairwise rule.
 	MajorityVote = "vote"
+	// LogRank is AZ-NAS's aggregation (Lee & Ham, CVPR 2024): the mean over
+	// proxies of log(rank/n), n items, ranks 1 (lowest) to n, ties sharing
+	// the mean rank (AZ-NAS sums them; the mean orders items alike). It is
+	// the log of the geometric mean of the ranks: an item must rank well on
+	// every proxy, one low rank costing more than a high one gains.
+	LogRank = "logrank"
 )
 
 // EnsembleNames lists the methods.
-func EnsembleNames() []string { return []string{RankAverage, MajorityVote} }
+func EnsembleNames() []string { return []string{RankAverage, MajorityVote, LogRank} }
+
+// NamedEnsemble is a proxy that is an ensemble of others (AZ-NAS's
+// az_nas, the log-rank of its four parts). Its score of a network depends
+// on the other networks scored with it, so it has no per-network value:
+// it exists where a population is scored, as a combination of its members'
+// scores over that population (study.Correlate). A proxy file registers
+// one in its init function, as it registers its criteria.
+type NamedEnsemble struct {
+	Name string
+	// Doc is one line for help texts.
+	Doc string
+	// Method is one of EnsembleNames.
+	Method string
+	// Members are the criteria combined, two or more.
+	Members []string
+}
+
+var namedEnsembles = map[string]NamedEnsemble{}
+
+// LookupEnsemble returns the named ensemble.
+func LookupEnsemble(name string) (NamedEnsemble, bool) {
+	e, ok := namedEnsembles[name]
+	return e, ok
+}
+
+// NamedEnsembleNames lists the named ensembles, sorted.
+func NamedEnsembleNames() []string {
+	names := make([]string, 0, len(namedEnsembles))
+	for n := range namedEnsembles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ExpandEnsembles replaces every named ensemble in a comma-separated list
+// of proxies by its members, keeping the first mention of each proxy, and
+// returns the named ensembles it replaced, in order: "az_nas,synflow" is
+// the four AZ-NAS parts and synflow, and [az_nas].
+func ExpandEnsembles(list string) (proxies string, named []string) {
+	var out []string
+	add := func(n string) {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		e, ok := namedEnsembles[name]
+		if !ok {
+			add(name)
+			continue
+		}
+		for _, m := range e.Members {
+			add(m)
+		}
+		if !slices.Contains(named, name) {
+			named = append(named, name)
+		}
+	}
+	return strings.Join(out, ","), named
+}
 
 // Combine merges scores[proxy][item] into one score per item.
 func Combine(method string, scores [][]float64) ([]float64, error) {
@@ -71,6 +141,12 @@ func Combine(method string, scores [][]float64) ([]float64, error) {
 					out[i] += 0.5
 					out[j] += 0.5
 				}
+			}
+		}
+	case LogRank:
+		for _, s := range scores {
+			for i, r := range stats.Ranks(s) {
+				out[i] += math.Log(r/float64(n)) / float64(len(scores))
 			}
 		}
 	default:

@@ -1,7 +1,9 @@
 package freedarts
 
 import (
+	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,6 +24,13 @@ func TestCombine(t *testing.T) {
 		// Pairwise majorities: 2 beats 0, 1, 3; 1 beats 0 (2 of 3) and 3;
 		// 0 beats 3.
 		{MajorityVote, []float64{1, 2, 3, 0}},
+		// The mean of log(rank/4) over the ranks above.
+		{LogRank, []float64{
+			(math.Log(2.0/4) + math.Log(2.0/4) + math.Log(3.0/4)) / 3,
+			(math.Log(3.0/4) + math.Log(4.0/4) + math.Log(1.5/4)) / 3,
+			(math.Log(4.0/4) + math.Log(3.0/4) + math.Log(4.0/4)) / 3,
+			(math.Log(1.0/4) + math.Log(1.0/4) + math.Log(1.5/4)) / 3,
+		}},
 	} {
 		got, err := Combine(tc.method, scores)
 		if err != nil {
@@ -82,5 +91,40 @@ func TestCombineMatrices(t *testing.T) {
 		if !reflect.DeepEqual(order(got), want) {
 			t.Errorf("%s: %v, want the single-proxy ranking %v", method, got, want)
 		}
+	}
+}
+
+// TestNamedEnsembles: every named ensemble combines registered criteria
+// with a whole-network score by a known method; ExpandEnsembles replaces
+// it by its members, each proxy once; a criterion look-up of one says what
+// it is.
+func TestNamedEnsembles(t *testing.T) {
+	names := NamedEnsembleNames()
+	for _, want := range []string{"az_nas", "te_nas"} {
+		if _, ok := LookupEnsemble(want); !ok {
+			t.Errorf("named ensemble %s not registered (have %v)", want, names)
+		}
+	}
+	for _, name := range names {
+		e, _ := LookupEnsemble(name)
+		if e.Name != name || e.Doc == "" || len(e.Members) < 2 || !slices.Contains(EnsembleNames(), e.Method) {
+			t.Errorf("%s: %+v", name, e)
+		}
+		for _, m := range e.Members {
+			c, err := LookupCriterion(m)
+			if err != nil || (c.Network == nil && c.Static == nil) {
+				t.Errorf("%s member %s: %v", name, m, err)
+			}
+		}
+		if _, err := LookupCriterion(name); err == nil || !strings.Contains(err.Error(), "is an ensemble of") {
+			t.Errorf("LookupCriterion(%s): %v", name, err)
+		}
+	}
+	got, named := ExpandEnsembles(" synflow, az_nas ,az_nas_complexity,az_nas")
+	if got != "synflow,az_nas_expressivity,az_nas_progressivity,az_nas_trainability,az_nas_complexity" || !slices.Equal(named, []string{"az_nas"}) {
+		t.Errorf("ExpandEnsembles: %q, %v", got, named)
+	}
+	if _, err := LookupCriteria(got); err != nil {
+		t.Error(err)
 	}
 }

@@ -27,6 +27,10 @@ type scoringGraph struct {
 	observe nn.ActKind
 	data    bool
 	outputs func(p *Pass) []*Node
+	// oneHot: the alphas are a one-hot input that selects one cell of the
+	// supernet, whose whole-network score the pass computes (see
+	// Pass.Weigh).
+	oneHot bool
 }
 
 // newScoringGraph traces net with opts on a one-image input of inputSize²
@@ -72,6 +76,12 @@ func (g *scoringGraph) build(in []*Node) (*Pass, []*Node) {
 		targets[i], targetSpecs[i] = in[j], g.specs[j]
 	}
 	p := newPass(n, g.net.Forward, g.observe, in[np], labels, targets, targetSpecs)
+	if g.oneHot {
+		p.gates = map[string]*Node{}
+		for _, j := range nn.FindParams(g.specs, nn.Alpha) {
+			p.gates[g.specs[j].Name] = in[j]
+		}
+	}
 	return p, g.outputs(p)
 }
 

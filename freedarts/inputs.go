@@ -2,6 +2,8 @@ package freedarts
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -31,9 +33,10 @@ type argTensors struct {
 
 // fill draws the arguments of a pass into the tensors and returns them as
 // graph.Exec arguments: every parameter drawn from init (|theta| for
-// AbsParams criteria; alpha entries that mask drops are exactly 0), then the
-// input: one all-ones image of size² for data-free criteria, else the batch
-// and its labels. A tensor whose shape changes (a batch of another size) is
+// AbsParams criteria, N(0, 1) weights for GaussianWeights ones; alpha
+// entries that mask drops are exactly 0), then the input: for data-free
+// criteria one all-ones image of size² (GaussianInput: that many N(0, 1)
+// images), else the batch and its labels. A tensor whose shape changes (a batch of another size) is
 // replaced.
 func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOptions, size int, batch *Batch, mask Mask) ([]any, error) {
 	if crit.DType != dtypes.Float32 && crit.DType != dtypes.Float64 {
@@ -69,9 +72,15 @@ func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOpti
 		}
 		keep := mask[spec.Name]
 		if crit.DType == dtypes.Float64 {
-			err = tensors.MutableFlatData(t, func(dst []float64) { drawParam(dst, spec, init, crit.AbsParams, keep) })
+			err = tensors.MutableFlatData(t, func(dst []float64) {
+				drawParam(dst, spec, init, crit.AbsParams, crit.GaussianWeights || crit.KaimingNormal, keep)
+				kaimingScale(dst, spec, crit.KaimingNormal)
+			})
 		} else {
-			err = tensors.MutableFlatData(t, func(dst []float32) { drawParam(dst, spec, init, crit.AbsParams, keep) })
+			err = tensors.MutableFlatData(t, func(dst []float32) {
+				drawParam(dst, spec, init, crit.AbsParams, crit.GaussianWeights || crit.KaimingNormal, keep)
+				kaimingScale(dst, spec, crit.KaimingNormal)
+			})
 		}
 		if err != nil {
 			return nil, err
@@ -79,7 +88,11 @@ func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOpti
 	}
 	in := len(specs)
 	if !crit.NeedsData {
-		if err := a.setOnes(in, crit.DType, size); err != nil {
+		if crit.GaussianInput > 0 {
+			if err := a.setGaussian(in, crit.DType, crit.GaussianInput, size, init.Seed); err != nil {
+				return nil, err
+			}
+		} else if err := a.setOnes(in, crit.DType, size); err != nil {
 			return nil, err
 		}
 	} else {
@@ -95,6 +108,38 @@ func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOpti
 		args[i] = t
 	}
 	return args, nil
+}
+
+// setOneHot makes the alpha arguments of a filled pass (the specs of kind
+// nn.Alpha) exactly 1 where kept (flat, row-major, one flag per entry; see
+// oneHotMask) keeps an entry and 0 elsewhere: the alpha of one cell of a
+// supernet.
+func (a *argTensors) setOneHot(specs []nn.ParamSpec, dtype dtypes.DType, kept map[string][]bool) error {
+	for _, i := range nn.FindParams(specs, nn.Alpha) {
+		keep := kept[specs[i].Name]
+		if len(keep) != specs[i].Size() {
+			return fmt.Errorf("one-hot %s has %d entries, want %d", specs[i].Name, len(keep), specs[i].Size())
+		}
+		var err error
+		if dtype == dtypes.Float64 {
+			err = tensors.MutableFlatData(a.ts[i], func(dst []float64) { oneHot(dst, keep) })
+		} else {
+			err = tensors.MutableFlatData(a.ts[i], func(dst []float32) { oneHot(dst, keep) })
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func oneHot[T float32 | float64](dst []T, keep []bool) {
+	for j, k := range keep {
+		dst[j] = 0
+		if k {
+			dst[j] = 1
+		}
+	}
 }
 
 // checkBatch rejects a missing or malformed batch for a data criterion.
@@ -121,8 +166,12 @@ func checkBatch(crit Criterion, size int, batch *Batch) error {
 // abs and 0 where keep (if not nil) drops an entry. Drawing in place spares
 // a search the float64 copy of every weight per seed that nn.InitValues
 // allocates, which was most of its garbage.
-func drawParam[T float32 | float64](dst []T, spec nn.ParamSpec, init nn.InitOptions, abs bool, keep []bool) {
-	nn.Draw(dst, spec, init)
+func drawParam[T float32 | float64](dst []T, spec nn.ParamSpec, init nn.InitOptions, abs, gaussian bool, keep []bool) {
+	if gaussian && (spec.Kind == nn.Weight || spec.Kind == nn.Bias) {
+		gaussianParam(dst, spec, init)
+	} else {
+		nn.Draw(dst, spec, init)
+	}
 	for j, v := range dst {
 		if abs && v < 0 {
 			dst[j] = -v
@@ -132,6 +181,65 @@ func drawParam[T float32 | float64](dst []T, spec nn.ParamSpec, init nn.InitOpti
 		}
 	}
 }
+
+// gaussianParam is Zen-NAS's initialisation of a weight or bias: a weight
+// N(0, 1), a bias 0. The normal values are nn.Draw's uniform ones, u in
+// [-1, 1) times the bound, through the inverse normal CDF, sqrt(2)
+// erfinv(u): the same stream, so the draw still depends only on the seed
+// and the parameter's name (a supernet's cell gets its network's values).
+func gaussianParam[T float32 | float64](dst []T, spec nn.ParamSpec, init nn.InitOptions) {
+	if spec.Kind != nn.Weight {
+		clear(dst)
+		return
+	}
+	u := make([]float64, len(dst))
+	nn.Draw(u, spec, init)
+	bound := 1 / math.Sqrt(float64(max(spec.FanIn, 1)))
+	for j, v := range u {
+		// u = -1 (a draw of exactly 0) would be -Inf.
+		x := max(v/bound, -1+1e-16)
+		dst[j] = T(math.Sqrt2 * math.Erfinv(x))
+	}
+}
+
+// kaimingScale turns gaussianParam's N(0, 1) weight into Kaiming-normal's
+// N(0, 2/fan_in) when on (|theta| and a mask's zeros are kept: both commute
+// with a positive scale).
+func kaimingScale[T float32 | float64](dst []T, spec nn.ParamSpec, on bool) {
+	if !on || spec.Kind != nn.Weight {
+		return
+	}
+	std := math.Sqrt(2 / float64(max(spec.FanIn, 1)))
+	for j := range dst {
+		dst[j] = T(float64(dst[j]) * std)
+	}
+}
+
+// setGaussian makes tensor i a batch [count, size, size, 3] of N(0, 1)
+// pixels, drawn from seed on a stream of their own.
+func (a *argTensors) setGaussian(i int, dtype dtypes.DType, count, size int, seed uint64) error {
+	t, err := a.tensor(i, shapes.Make(dtype, count, size, size, 3))
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(seed, gaussianInputStream))
+	if dtype == dtypes.Float64 {
+		return tensors.MutableFlatData(t, func(dst []float64) {
+			for j := range dst {
+				dst[j] = rng.NormFloat64()
+			}
+		})
+	}
+	return tensors.MutableFlatData(t, func(dst []float32) {
+		for j := range dst {
+			dst[j] = float32(rng.NormFloat64())
+		}
+	})
+}
+
+// gaussianInputStream keys the PCG stream of GaussianInput images, apart
+// from the parameters' (nn.Draw keys those by a hash of their names).
+const gaussianInputStream = 0x9e3779b97f4a7c15
 
 // tensor returns tensor i, made anew if it is missing or of another shape.
 func (a *argTensors) tensor(i int, shape shapes.Shape) (*tensors.Tensor, error) {

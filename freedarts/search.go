@@ -208,13 +208,13 @@ func (s *Search) Close() {
 }
 
 // Trace builds, without compiling, the scoring graph of the first
-// criterion for a batch of batchSize images (data-free criteria: one image)
-// and hands its pass and outputs to visit: what the benchmark counts FLOPs
-// on is what Run executes.
+// criterion for a batch of batchSize images (data-free criteria: one
+// image, or their GaussianInput) and hands its pass and outputs to visit:
+// what the benchmark counts FLOPs on is what Run executes.
 func (s *Search) Trace(batchSize int, visit func(p *Pass, outputs []*Node)) error {
 	sc := s.scorers[0]
 	if !sc.crit.NeedsData {
-		batchSize = 1
+		batchSize = max(1, sc.crit.GaussianInput)
 	}
 	return sc.graph.trace(s.opts.Backend.Backend, batchSize, visit)
 }

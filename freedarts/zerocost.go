@@ -83,7 +83,7 @@ func fisherNetwork(p *Pass) *Node {
 			g = ReduceSum(g, 1, 2) // [N, C]
 		}
 		del := MulScalar(ReduceMean(Square(g), 0), 0.5)
-		terms = append(terms, MulScalar(ReduceAllSum(Abs(del)), float64(fanIn[a.Name])))
+		terms = append(terms, p.Weigh(a, MulScalar(ReduceAllSum(Abs(del)), float64(fanIn[a.Name]))))
 	}
 	return nn.ReduceSumNodes(terms)
 }
@@ -92,7 +92,7 @@ func fisherNetwork(p *Pass) *Node {
 // Jacobians of sum(logits) (zero-cost-nas backpropagates ones from the
 // logits); jacobCovScore normalises it on the host.
 func jacobianCovariance(p *Pass) *Node {
-	j := Gradient(ReduceAllSum(p.Logits), p.Input)[0]
+	j := p.InputJacobian()
 	n := j.Shape().Dimensions[0]
 	j = Reshape(j, n, j.Shape().Size()/n)
 	c := Sub(j, ReduceAndKeep(j, ReduceMean, 1))
@@ -142,7 +142,7 @@ func naswotKernel(p *Pass) *Node {
 		r := ReduceSum(c, 1)
 		term := MulScalar(MatMul(c, Transpose(c, 0, 1)), 2)
 		term = Sub(term, Add(Reshape(r, n, 1), Reshape(r, 1, n)))
-		term = AddScalar(term, float64(d))
+		term = p.Weigh(a, AddScalar(term, float64(d)))
 		if k == nil {
 			k = term
 		} else {

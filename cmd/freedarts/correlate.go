@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,7 +29,8 @@ type correlateReport struct {
 	Space   string   `json:"space"`
 	Proxies []string `json:"proxies"`
 	Backend string   `json:"backend"`
-	// Compute is Backend with the build's GOEXPERIMENT (backend.Compute).
+	// Compute is Backend with the build's GOEXPERIMENT (backend.Compute)
+	// and, with -supernet, " scoring=supernet" (study.Settings.Compute).
 	Compute string `json:"compute"`
 	Seed    uint64 `json:"seed"`
 	Draw    string `json:"draw"`
@@ -51,7 +53,8 @@ var correlateFlags = map[string]string{"Workers": "-workers", "Batch": "-batch",
 func runCorrelate(args []string, out io.Writer) error {
 	fs := newFlags("correlate", out)
 	spaceName := fs.String("space", "nb201", "search space (only nb201 has a benchmark table)")
-	proxy := fs.String("proxy", "synflow,snip,grasp,fisher,grad_norm,jacob_cov,naswot,params,flops", "comma-separated proxies: "+strings.Join(freedarts.CriterionNames(), ", "))
+	proxy := fs.String("proxy", "synflow,snip,grasp,fisher,grad_norm,jacob_cov,naswot,params,flops", "comma-separated proxies: "+strings.Join(freedarts.CriterionNames(), ", ")+
+		"; or a named ensemble, scored as its members plus its row: "+strings.Join(freedarts.NamedEnsembleNames(), ", "))
 	sample := sampleSize{n: 100}
 	fs.Var(&sample, "sample", "cells drawn at random, or all (every cell of the benchmark); ignored with -indices")
 	sampleSeed := fs.Uint64("sample-seed", 0, "seed of the cell sample")
@@ -68,8 +71,12 @@ func runCorrelate(args []string, out io.Writer) error {
 	shardSpec := fs.String("shard", "", "score only part I/N of the cells (the I-th of N, from 0; round-robin over the sorted cells), "+
 		"or env: the task of a SLURM job array ($SLURM_ARRAY_TASK_ID - $SLURM_ARRAY_TASK_MIN of $SLURM_ARRAY_TASK_COUNT) or of a "+
 		"Kubernetes Indexed Job ($JOB_COMPLETION_INDEX of $FREEDARTS_SHARDS); each shard writes its own -out, and merge joins them")
+	supernet := fs.Bool("supernet", false, "score every cell as the NB201 supernet with a one-hot alpha input: one graph per study, compiled once, "+
+		"instead of one per cell (for XLA, where compiling a cell takes ~20 s; on the go backend the concrete networks are faster). "+
+		"The same scores up to the last float32 digits: OUT.settings records the mode with the compute, so a file is read in either mode and added to only in its own")
 	workers := fs.Int("workers", 1, "cells scored at once (each on its own backend instance; the go backend already runs independent ops of one cell on all cores)")
-	ensembles := fs.String("ensembles", "", "proxy sets to combine, e.g. synflow+jacob_cov+naswot,snip+synflow: rank-average and majority-vote rows")
+	ensembles := fs.String("ensembles", "", "proxy sets to combine, e.g. synflow+jacob_cov+naswot,snip+synflow: rank-average, majority-vote and log-rank rows; or named ensembles ("+
+		strings.Join(freedarts.NamedEnsembleNames(), ", ")+"), one row each")
 	backendName := backendFlag(fs)
 	progress := progressFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
@@ -86,7 +93,19 @@ func runCorrelate(args []string, out io.Writer) error {
 	if *spaceName != "nb201" {
 		return usageErrorf("correlate: -space %q: only nb201 has a benchmark table", *spaceName)
 	}
-	crits, err := freedarts.LookupCriteria(*proxy)
+	// A named ensemble among the proxies (az_nas) is its members, scored
+	// per cell, and its row, combined over the cells.
+	proxyList, named := freedarts.ExpandEnsembles(*proxy)
+	listed := strings.Split(*ensembles, ",")
+	for i := range listed {
+		listed[i] = strings.TrimSpace(listed[i])
+	}
+	for _, e := range named {
+		if !slices.Contains(listed, e) {
+			*ensembles = strings.Trim(*ensembles+","+e, ",")
+		}
+	}
+	crits, err := freedarts.LookupCriteria(proxyList)
 	if err != nil {
 		return usageError{fmt.Errorf("-proxy: %w", err)}
 	}
@@ -121,7 +140,7 @@ func runCorrelate(args []string, out io.Writer) error {
 	net := nb201.DefaultConfig()
 	net.ConvBias = *convBias
 	cfg := study.Config{Network: net, Proxies: crits, Indices: indices, Seed: *seed, Draw: study.Draw(*draw), Batch: *batchSize,
-		Shard: shard, Backend: *backendName, Workers: *workers, Out: *outFile}
+		Shard: shard, Backend: *backendName, Supernet: *supernet, Workers: *workers, Out: *outFile}
 	if freedarts.NeedData(crits...) {
 		var path string
 		if cfg.Data, path, err = loadData(*dataPath); err != nil {

@@ -47,8 +47,8 @@ func TestCorrelateResume(t *testing.T) {
 		t.Errorf("first run: %d cells, %d resumed, seconds %v", rep.Cells, rep.Resumed, rep.SecondsPerCell)
 	}
 	// proxies and ensembles x targets
-	if len(rep.Correlations) != (3+2)*4 {
-		t.Errorf("%d correlations, want 20", len(rep.Correlations))
+	if len(rep.Correlations) != (3+3)*4 {
+		t.Errorf("%d correlations, want 24", len(rep.Correlations))
 	}
 	// params and flops order these three cells alike (6111 > 15624 > 0).
 	for _, c := range rep.Correlations {
@@ -173,6 +173,47 @@ func TestCorrelateConvBias(t *testing.T) {
 		"-indices", idx, "-out", filepath.Join(dir, "bias.csv"))
 	if err == nil || !strings.Contains(err.Error(), "conv-bias") {
 		t.Errorf("resuming a -conv-bias file without it: %v", err)
+	}
+}
+
+// TestCorrelateSupernet: -supernet scores the cells of the concrete run
+// (synflow in float64 to 1e-12, params exactly), records the mode in the
+// compute, reads a file of the concrete mode but adds no row to it.
+func TestCorrelateSupernet(t *testing.T) {
+	needFile(t, testBench)
+	dir := t.TempDir()
+	idx := writeIndices(t, dir, "6111\n1000\n")
+	out := filepath.Join(dir, "concrete.csv")
+	concrete := correlateJSON(t, "-proxy", "synflow,params", "-indices", idx, "-out", out)
+	cells := correlateJSON(t, "-proxy", "synflow,params", "-indices", idx, "-supernet", "-out", filepath.Join(dir, "supernet.csv"))
+	if cells.Compute != concrete.Compute+" scoring=supernet" {
+		t.Errorf("compute %q, want the concrete run's %q plus scoring=supernet", cells.Compute, concrete.Compute)
+	}
+	read := func(name string) [][]string {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows [][]string
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+			rows = append(rows, strings.Split(l, ","))
+		}
+		return rows
+	}
+	want, got := read("concrete.csv"), read("supernet.csv")
+	for i := range want {
+		s0, s1 := parseFloat(t, want[i][2]), parseFloat(t, got[i][2])
+		if got[i][0] != want[i][0] || math.Abs(s1-s0) > 1e-12*s0 || got[i][3] != want[i][3] {
+			t.Errorf("supernet row %q, concrete row %q", got[i], want[i])
+		}
+	}
+	if rep := correlateJSON(t, "-proxy", "synflow,params", "-indices", idx, "-supernet", "-out", out); rep.Resumed != 2 {
+		t.Errorf("-supernet reading the concrete file: %d cells resumed, want 2", rep.Resumed)
+	}
+	_, err := runCLI(t, "correlate", "-bench", testBench, "-backend", "go", "-proxy", "synflow,params", "-indices", writeIndices(t, dir, "6111\n1000\n0\n"),
+		"-supernet", "-out", out)
+	if err == nil || !strings.Contains(err.Error(), "scoring=supernet") {
+		t.Errorf("-supernet adding to the concrete file: %v", err)
 	}
 }
 
@@ -320,5 +361,29 @@ func TestCorrelateInterrupt(t *testing.T) {
 	rep := correlateJSON(t, args[1:]...)
 	if rep.Resumed != rows || rep.Cells != 40 {
 		t.Errorf("resumed run: %d cells, %d resumed; want 40 and %d", rep.Cells, rep.Resumed, rows)
+	}
+}
+
+// TestCorrelateNamedEnsemble: -proxy az_nas scores AZ-NAS's four parts per
+// cell and adds the az_nas row, their log-rank over the cells.
+func TestCorrelateNamedEnsemble(t *testing.T) {
+	needFile(t, testBench)
+	idx := filepath.Join(t.TempDir(), "idx.txt")
+	if err := os.WriteFile(idx, []byte("6111\n0\n15624\n1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := correlateJSON(t, "-proxy", "az_nas", "-indices", idx, "-ensembles", "az_nas")
+	want := []string{"az_nas_expressivity", "az_nas_progressivity", "az_nas_trainability", "az_nas_complexity"}
+	if !slices.Equal(rep.Proxies, want) {
+		t.Errorf("proxies %v, want %v", rep.Proxies, want)
+	}
+	var rows []string
+	for _, c := range rep.Correlations {
+		if c.Target == "cifar10_test" {
+			rows = append(rows, c.Proxy)
+		}
+	}
+	if !slices.Equal(rows, append(want, "az_nas")) {
+		t.Errorf("rows %v, want the parts and one az_nas", rows)
 	}
 }

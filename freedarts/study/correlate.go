@@ -39,8 +39,9 @@ var Published = map[string]float64{
 // Correlation is the agreement of one proxy (or ensemble) with one target
 // over a table's cells.
 type Correlation struct {
-	// Proxy is a proxy of the table, or an ensemble "rank(a+b)",
-	// "vote(a+b)" (freedarts.RankAverage, freedarts.MajorityVote).
+	// Proxy is a proxy of the table, an ensemble "rank(a+b)", "vote(a+b)",
+	// "logrank(a+b)" (freedarts.RankAverage, MajorityVote, LogRank), or a
+	// named ensemble ("az_nas", freedarts.LookupEnsemble).
 	Proxy string `json:"proxy"`
 	// Target is the Targets' name ("cifar10valid_test").
 	Target string `json:"target"`
@@ -53,7 +54,9 @@ type Correlation struct {
 
 // Correlate rank-correlates every proxy of tab, and every ensemble (sets of
 // two or more of tab's proxies, as ParseEnsembles returns them) combined
-// by each of freedarts.EnsembleNames, with every target. The result is
+// by each of freedarts.EnsembleNames, with every target. A one-name set
+// that is a named ensemble (freedarts.LookupEnsemble: AZ-NAS's az_nas)
+// is its members combined by its own method, under its name. The result is
 // ordered by target (Targets' order), then proxies in tab's order, then
 // ensembles. tab needs two cells or more, each once, with indices of
 // bench; a row's arch, when set, must be the benchmark's.
@@ -92,6 +95,15 @@ func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlat
 		cols = append(cols, column{n, v})
 	}
 	for _, set := range ensembles {
+		methods := freedarts.EnsembleNames()
+		label := func(method string) string { return method + "(" + strings.Join(set, "+") + ")" }
+		if len(set) == 1 {
+			if e, ok := freedarts.LookupEnsemble(set[0]); ok {
+				name := e.Name
+				set, methods = e.Members, []string{e.Method}
+				label = func(string) string { return name }
+			}
+		}
 		if len(set) < 2 {
 			return nil, fmt.Errorf("study: ensemble %q has %d proxies, want two or more", set, len(set))
 		}
@@ -103,12 +115,12 @@ func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlat
 			}
 			members[k] = v
 		}
-		for _, method := range freedarts.EnsembleNames() {
+		for _, method := range methods {
 			v, err := freedarts.Combine(method, members)
 			if err != nil {
 				return nil, err
 			}
-			cols = append(cols, column{method + "(" + strings.Join(set, "+") + ")", v})
+			cols = append(cols, column{label(method), v})
 		}
 	}
 	var out []Correlation
@@ -152,14 +164,26 @@ func (t *Table) Records(bench *nb201.Bench) ([]nb201.Record, error) {
 }
 
 // ParseEnsembles reads "a+b,c+d" into proxy sets for Correlate; every
-// proxy must be among proxies, and every set have two or more. "" is no
-// ensemble.
+// proxy must be among proxies, and every set have two or more. A set may
+// instead be a named ensemble ("az_nas", freedarts.LookupEnsemble), whose
+// members must be among proxies: it is returned as the one-name set
+// {"az_nas"}. "" is no ensemble.
 func ParseEnsembles(s string, proxies []string) ([][]string, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
 	var sets [][]string
 	for set := range strings.SplitSeq(s, ",") {
+		if e, ok := freedarts.LookupEnsemble(strings.TrimSpace(set)); ok {
+			for _, m := range e.Members {
+				if !slices.Contains(proxies, m) {
+					return nil, fmt.Errorf("ensembles %q: %s combines %s, and %q is not among the proxies %s",
+						s, e.Name, strings.Join(e.Members, ","), m, strings.Join(proxies, ","))
+				}
+			}
+			sets = append(sets, []string{e.Name})
+			continue
+		}
 		var names []string
 		for n := range strings.SplitSeq(set, "+") {
 			n = strings.TrimSpace(n)

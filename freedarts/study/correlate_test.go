@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/freedarts/freedarts-gonb/freedarts"
+	"github.com/freedarts/freedarts-gonb/freedarts/stats"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
@@ -37,7 +39,7 @@ func TestCorrelate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxies := []string{"acc", "neg", "idx", "rank(acc+idx)", "vote(acc+idx)", "rank(acc+acc)", "vote(acc+acc)"}
+	proxies := []string{"acc", "neg", "idx", "rank(acc+idx)", "vote(acc+idx)", "logrank(acc+idx)", "rank(acc+acc)", "vote(acc+acc)", "logrank(acc+acc)"}
 	if len(cors) != len(proxies)*len(Targets) {
 		t.Fatalf("%d correlations, want %d", len(cors), len(proxies)*len(Targets))
 	}
@@ -48,7 +50,7 @@ func TestCorrelate(t *testing.T) {
 		if c.Target != "cifar10valid_test" {
 			continue
 		}
-		want := map[string]float64{"acc": 1, "neg": -1, "rank(acc+acc)": 1, "vote(acc+acc)": 1}
+		want := map[string]float64{"acc": 1, "neg": -1, "rank(acc+acc)": 1, "vote(acc+acc)": 1, "logrank(acc+acc)": 1}
 		if w, ok := want[c.Proxy]; ok && (c.Spearman != w || c.Kendall != w) {
 			t.Errorf("%s vs cifar10valid_test: rho %v, tau %v, want %v", c.Proxy, c.Spearman, c.Kendall, w)
 		}
@@ -103,6 +105,60 @@ func TestCorrelationTable(t *testing.T) {
 	}
 }
 
+// TestNamedEnsemble: az_nas in -ensembles is one row, named az_nas, the
+// log-rank of its four parts over the table's cells.
+func TestNamedEnsemble(t *testing.T) {
+	bench := testBench(t)
+	e, ok := freedarts.LookupEnsemble("az_nas")
+	if !ok || e.Method != freedarts.LogRank || len(e.Members) != 4 {
+		t.Fatalf("az_nas: %+v, %v", e, ok)
+	}
+	tab := &Table{Proxies: append([]string{"other"}, e.Members...)}
+	cols := [][]float64{{3, 1, 2, 4}, {1, 4, 2, 3}, {2, 2, 1, 3}, {4, 3, 1, 2}}
+	for k, i := range []int{0, 6111, 1000, 15624} {
+		row := Row{Index: i, Scores: []float64{float64(k)}}
+		for _, c := range cols {
+			row.Scores = append(row.Scores, c[k])
+		}
+		tab.Rows = append(tab.Rows, row)
+	}
+	sets, err := ParseEnsembles("az_nas, other+az_nas_complexity", tab.Proxies)
+	if err != nil || !reflect.DeepEqual(sets, [][]string{{"az_nas"}, {"other", "az_nas_complexity"}}) {
+		t.Fatalf("ParseEnsembles = %q, %v", sets, err)
+	}
+	if _, err := ParseEnsembles("az_nas", tab.Proxies[:4]); err == nil || !strings.Contains(err.Error(), `"az_nas_complexity" is not among the proxies`) {
+		t.Errorf("az_nas without its complexity column: %v", err)
+	}
+	cors, err := Correlate(tab, bench, sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := freedarts.Combine(freedarts.LogRank, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := make([]float64, 4)
+	for k, i := range []int{0, 6111, 1000, 15624} {
+		rec, _ := bench.Record(i)
+		truth[k] = rec.Cifar10Test
+	}
+	rho, _ := stats.Spearman(want, truth)
+	var names []string
+	found := false
+	for _, c := range cors {
+		if c.Target == "cifar10_test" {
+			names = append(names, c.Proxy)
+			if c.Proxy == "az_nas" {
+				found = c.Spearman == rho
+			}
+		}
+	}
+	wantNames := append(append([]string(nil), tab.Proxies...), "az_nas", "rank(other+az_nas_complexity)", "vote(other+az_nas_complexity)", "logrank(other+az_nas_complexity)")
+	if !reflect.DeepEqual(names, wantNames) || !found {
+		t.Errorf("rows %q (az_nas rho %v found: %v), want %q", names, rho, found, wantNames)
+	}
+}
+
 func TestPublished(t *testing.T) {
 	for _, n := range []string{"synflow", "jacob_cov", "snip", "grad_norm", "grasp", "fisher", "naswot"} {
 		if v, ok := Published[n]; !ok || v <= 0 || v >= 1 {
@@ -126,6 +182,7 @@ func TestParseEnsembles(t *testing.T) {
 		{" synflow + snip + naswot ,naswot+synflow", [][]string{{"synflow", "snip", "naswot"}, {"naswot", "synflow"}}, ""},
 		{"synflow+fisher", nil, `ensembles "synflow+fisher": "fisher" is not among the proxies synflow,snip,naswot`},
 		{"synflow", nil, `set "synflow" has one proxy, want two or more joined by +`},
+		{"az_nas", nil, `az_nas combines az_nas_expressivity,`},
 		{"synflow+snip,", nil, `"" is not among the proxies`},
 		{"synflow++snip", nil, `"" is not among the proxies`},
 	} {

@@ -66,6 +66,17 @@ type Config struct {
 	// Backend is the compute backend configuration (see backend.Config: ""
 	// is $GOMLX_BACKEND, else backend.Default). Every worker opens its own.
 	Backend string
+	// Supernet scores every cell as the supernet with a one-hot alpha
+	// input (freedarts.NewSupernetScorer): one graph per study, compiled
+	// once (per pass and batch shape), instead of one per cell. It is the
+	// same protocol computed another way: the scores agree with the
+	// concrete networks' up to the rounding of the last float32 digits, so
+	// the mode is part of the Settings' Compute (a file is read whichever
+	// mode, and added to only in its own). It pays where compiling is
+	// slow (XLA: ~20 s a cell); on the go backend, whose compilation is
+	// cheap, the concrete networks are faster (the supernet runs every op
+	// of every edge), so false is the default.
+	Supernet bool
 	// Shard, when set, scores only that part of Indices (see Shard): one
 	// task of a job array, whose files Merge joins. Out's settings record
 	// the shard and the whole cell list, so a shard resumes only as itself.
@@ -252,8 +263,19 @@ func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
 	if p.draw, err = p.drawFunc(); err != nil {
 		return nil, err
 	}
-	p.settings = Settings{Protocol: shardProtocol(p.protocol(), cfg.Shard, all), Compute: backend.Compute(backend.Config(cfg.Backend))}
+	p.settings = Settings{Protocol: shardProtocol(p.protocol(), cfg.Shard, all), Compute: p.compute()}
 	return p, nil
+}
+
+// compute is the Settings.Compute of the plan: the backend and build, and
+// the scoring mode when it is the supernet (Config.Supernet), so that the
+// files of the concrete mode, which records none, still take rows.
+func (p *plan) compute() string {
+	c := backend.Compute(backend.Config(p.cfg.Backend))
+	if p.cfg.Supernet {
+		c += " scoring=supernet"
+	}
+	return c
 }
 
 // protocol is the Settings.Protocol of the plan. The defaults add nothing,
@@ -397,12 +419,17 @@ func (p *plan) score(ctx context.Context, todo []int, bench *nb201.Bench, sink *
 			return nil, 0, fmt.Errorf("study: Config.Backend: %w", err)
 		}
 		backends = append(backends, b)
-		s, err := freedarts.NewNetScorer(b.Backend, p.cfg.Proxies, p.net.InputSize)
+		s, err := p.newScorer(b)
 		if err != nil {
 			return nil, 0, err
 		}
 		scorers = append(scorers, s)
 	}
+	defer func() { // before the backends (deferred above)
+		for _, s := range scorers {
+			s.Close()
+		}
+	}()
 
 	// stop ends the hand-out: on ctx's cancellation or the first error.
 	stop, cancel := context.WithCancel(ctx)
@@ -484,14 +511,30 @@ func (p *plan) scoreCell(s *freedarts.NetScorer, bench *nb201.Bench, i int) (r c
 	return cellResult{row: Row{Index: i, Arch: rec.Arch.String(), Scores: sc.Scores}, seconds: sc.Seconds}
 }
 
-// scoreNetwork builds the network of arch and scores it with the draw of
-// cell i.
-func (p *plan) scoreNetwork(s *freedarts.NetScorer, i int, arch nb201.Arch) (*freedarts.NetScore, error) {
-	net, err := nb201.NewNetwork(p.net, arch)
+// newScorer is a worker's scorer on b: of the concrete networks, or of
+// the cells of the supernet (Config.Supernet).
+func (p *plan) newScorer(b *backend.Backend) (*freedarts.NetScorer, error) {
+	if !p.cfg.Supernet {
+		return freedarts.NewNetScorer(b.Backend, p.cfg.Proxies, p.net.InputSize)
+	}
+	super, err := nb201.NewSupernet(p.net)
 	if err != nil {
 		return nil, err
 	}
+	return freedarts.NewSupernetScorer(b.Backend, p.cfg.Proxies, super, p.net.InputSize)
+}
+
+// scoreNetwork scores the cell arch with the draw of cell i: its concrete
+// network, or the supernet with its one-hot alpha (Config.Supernet).
+func (p *plan) scoreNetwork(s *freedarts.NetScorer, i int, arch nb201.Arch) (*freedarts.NetScore, error) {
 	seed, batch, err := p.draw(i)
+	if err != nil {
+		return nil, err
+	}
+	if p.cfg.Supernet {
+		return s.ScoreArch(arch, seed, batch)
+	}
+	net, err := nb201.NewNetwork(p.net, arch)
 	if err != nil {
 		return nil, err
 	}

@@ -439,9 +439,11 @@ type Settings struct {
 	// same to resume or to read a file: other values make other scores.
 	Protocol string
 	// Compute names the backend and build that score the rows
-	// (backend.Compute). The same protocol on another one gives scores that
-	// differ in their last float32 digits, so rows are only added on the
-	// compute that scored the file; reading it needs no particular one.
+	// (backend.Compute), followed by " scoring=supernet" when the cells are
+	// scored as the supernet (Config.Supernet). The same protocol on
+	// another one gives scores that differ in their last float32 digits,
+	// so rows are only added on the compute that scored the file; reading
+	// it needs no particular one.
 	Compute string
 }
 
@@ -505,7 +507,7 @@ func computeError(path, side string, got, s Settings) error {
 		was = "a backend and build it does not record"
 	}
 	return errorf(ErrSettings, "%s was scored on %s (%s), this run scores on %s: float32 scores differ between the two in their last digits, "+
-		"so add rows with the same backend and build, or use another file", path, was, side, quote(s.Compute))
+		"so add rows with the same backend, build and scoring, or use another file", path, was, side, quote(s.Compute))
 }
 
 // CheckSettings ties the scores CSV at path to s. The first call writes s

@@ -163,7 +163,7 @@ func (b builder) preprocess(p cellPlan, s0, s1 *Node) (*Node, *Node) {
 
 // head is global average pooling and the linear classifier.
 func (b builder) head(x *Node, classes int) *Node {
-	return b.n.Linear("classifier", nn.GlobalAvgPool(x), classes)
+	return b.n.Linear("classifier", nn.GlobalAvgPool(b.n.ObserveFeatures(x)), classes)
 }
 
 // Alpha names: the normal cells share one [NumEdges, NumOps] alpha, the

@@ -181,7 +181,7 @@ func macro(n *nn.Net, cfg Config, x *Node, layer func(n *nn.Net, l int, x *Node,
 	}
 	s = n.Sub("feature_mix")
 	x = activation(n, s.BatchNorm("bn", s.Conv("conv", x, cfg.FeatureMix, 1, 1, 1)))
-	return n.Linear("classifier", nn.GlobalAvgPool(x), cfg.Classes)
+	return n.Linear("classifier", nn.GlobalAvgPool(n.ObserveFeatures(x)), cfg.Classes)
 }
 
 // Supernet is the search network: every searchable layer is the mixed op

@@ -110,22 +110,26 @@ func resBlock(n *nn.Net, x *Node, cout int) *Node {
 	return Add(b, shortcut)
 }
 
-// macro builds stem, three stages of cells and the head around cellFn.
+// macro builds stem, three stages of cells and the head around cellFn. The
+// outputs of the stem, of every cell and of the residual blocks between the
+// stages are observed as nn.CellOutput, in order (AZ-NAS's cell features).
 func macro(n *nn.Net, cfg Config, x *Node, cellFn func(n *nn.Net, x *Node) *Node) *Node {
 	h := n.Sub("stem")
-	x = h.BatchNorm("bn", h.Conv("conv", x, cfg.C, 3, 1, 1))
+	x = h.ObserveCell(h.BatchNorm("bn", h.Conv("conv", x, cfg.C, 3, 1, 1)))
 	c := cfg.C
 	for stage := range 3 {
 		if stage > 0 {
 			c *= 2
-			x = resBlock(n.Subf("reduce%d", stage), x, c)
+			r := n.Subf("reduce%d", stage)
+			x = r.ObserveCell(resBlock(r, x, c))
 		}
 		for i := range cfg.N {
-			x = cellFn(n.Subf("stage%d/cell%d", stage, i), x)
+			s := n.Subf("stage%d/cell%d", stage, i)
+			x = s.ObserveCell(cellFn(s, x))
 		}
 	}
 	x = n.Sub("head").ReLU(n.BatchNorm("head/bn", x))
-	return n.Linear("head/classifier", nn.GlobalAvgPool(x), cfg.Classes)
+	return n.Linear("head/classifier", nn.GlobalAvgPool(n.ObserveFeatures(x)), cfg.Classes)
 }
 
 // Supernet is the FreeDARTS supernet: every edge of every cell is a mixed

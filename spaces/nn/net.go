@@ -45,6 +45,10 @@ type ParamSpec struct {
 	Shape []int
 	// FanIn is the number of inputs feeding one output unit (Weight, Bias).
 	FanIn int
+	// GatedBy is the mixed-edge op the parameter belongs to (see OpGate):
+	// whole-network scores of one cell of a supernet leave out the
+	// parameters of the ops its alpha drops.
+	GatedBy OpGate
 }
 
 // Size is the number of scalars in the parameter.
@@ -117,6 +121,9 @@ type netState struct {
 	index  map[string]int
 	values []*Node // nil while tracing
 	obs    *Observer
+	// gate is the op of a mixed edge being built (Mixed), which the
+	// parameters and activations declared meanwhile belong to.
+	gate OpGate
 }
 
 // Graph is the graph being built.
@@ -147,7 +154,7 @@ func (n *Net) Param(name string, kind Kind, fanIn int, shape ...int) *Node {
 			exceptions.Panicf("nn: parameter %q declared twice", full)
 		}
 		st.index[full] = len(st.specs)
-		st.specs = append(st.specs, ParamSpec{Name: full, Kind: kind, Shape: slices.Clone(shape), FanIn: fanIn})
+		st.specs = append(st.specs, ParamSpec{Name: full, Kind: kind, Shape: slices.Clone(shape), FanIn: fanIn, GatedBy: st.gate})
 		return Zeros(n.g, shapes.Make(n.opts.DType, shape...))
 	}
 	i, ok := st.index[full]

@@ -18,6 +18,16 @@ const (
 	// GateOutput is alpha[Index] * op(x) on a mixed edge of a supernet: the
 	// activation that one architecture parameter gates.
 	GateOutput
+	// BNInput is the input of a batch norm that normalises with batch
+	// statistics (not BNNone), whose variance Zen-NAS reads.
+	BNInput
+	// Features is the feature map a network's head pools (the input of its
+	// global average pooling, ObserveFeatures): Zen-NAS's f(x).
+	Features
+	// CellOutput is the output of a network's stem and of each of its cells
+	// (reduction blocks included), in order (ObserveCell): the feature maps
+	// that AZ-NAS compares from one cell to the next.
+	CellOutput
 )
 
 // Activation is one observed node.
@@ -29,7 +39,25 @@ type Activation struct {
 	Node *Node
 	// Index is the flat index of the gating alpha entry (GateOutput only).
 	Index int
+	// GatedBy is the mixed-edge op that computes the node (see OpGate); a
+	// GateOutput is outside the op it gates.
+	GatedBy OpGate
 }
+
+// OpGate names the alpha entry that gates one op of a mixed edge (Mixed):
+// the parameters and activations that op declares belong to it, so that a
+// supernet scored as one of its cells (a one-hot alpha) can leave out the
+// ones of the ops it drops. The zero OpGate (Alpha "") is the rest of the
+// network, which every cell has.
+type OpGate struct {
+	// Alpha is the name of the architecture parameter.
+	Alpha string
+	// Index is the flat (row-major) index of the entry.
+	Index int
+}
+
+// Gated reports whether g names an op (is not the zero OpGate).
+func (g OpGate) Gated() bool { return g.Alpha != "" }
 
 // Observer collects the activations of the kinds it asks for while a
 // network builds its graph, in build order. The zero-cost proxies that look
@@ -47,7 +75,7 @@ func (n *Net) Observe(o *Observer) { n.st.obs = o }
 // observe records x under kind and name when asked to, and returns x.
 func (n *Net) observe(kind ActKind, name string, index int, x *Node) *Node {
 	if o := n.st.obs; o != nil && o.Kinds&kind != 0 {
-		o.Acts = append(o.Acts, Activation{Kind: kind, Name: name, Node: x, Index: index})
+		o.Acts = append(o.Acts, Activation{Kind: kind, Name: name, Node: x, Index: index, GatedBy: n.st.gate})
 	}
 	return x
 }
@@ -56,6 +84,20 @@ func (n *Net) observe(kind ActKind, name string, index int, x *Node) *Node {
 // instead of the function ReLU wherever a proxy should see the unit.
 func (n *Net) ReLU(x *Node) *Node {
 	return ReLU(n.observe(ReLUInput, n.prefix+"relu", 0, x))
+}
+
+// ObserveFeatures records x, the feature map the head of a network pools
+// into its classifier, as Features, and returns it. Networks call it on the
+// input of their global average pooling.
+func (n *Net) ObserveFeatures(x *Node) *Node {
+	return n.observe(Features, n.prefix+"features", 0, x)
+}
+
+// ObserveCell records x, the output of the stem or of a cell of a
+// network, as CellOutput, and returns it. Networks call it on the stem's
+// output and on every cell's, in order.
+func (n *Net) ObserveCell(x *Node) *Node {
+	return n.observe(CellOutput, n.prefix+"cell_output", 0, x)
 }
 
 // Gate returns y, the output gated by entry index of the named alpha,
@@ -69,12 +111,13 @@ func (n *Net) Gate(alpha string, index int, y *Node) *Node {
 // row*ops + o of the alpha called name) for the observers. op returns nil
 // for an op that adds nothing ("none"): its term is left out, and its alpha
 // entry gets a zero gradient. alpha is [rows, ops], raw (no softmax), as in
-// the released FreeDARTS code.
+// the released FreeDARTS code. What op(o) declares and observes is GatedBy
+// that entry (an op's own mixed edges, if any, take over for theirs).
 func (n *Net) Mixed(name string, alpha *Node, row int, op func(o int) *Node) *Node {
 	ops := alpha.Shape().Dimensions[1]
 	var sum *Node
 	for o := range ops {
-		y := op(o)
+		y := n.gatedOp(OpGate{Alpha: name, Index: row*ops + o}, func() *Node { return op(o) })
 		if y == nil {
 			continue
 		}
@@ -90,4 +133,14 @@ func (n *Net) Mixed(name string, alpha *Node, row int, op func(o int) *Node) *No
 		exceptions.Panicf("nn: mixed edge %s[%d] has no op", name, row)
 	}
 	return sum
+}
+
+// gatedOp builds op with g as the gate of what it declares, and restores
+// the enclosing gate afterwards, also when op panics (a trace that
+// recovers, Trace's, may go on building).
+func (n *Net) gatedOp(g OpGate, op func() *Node) *Node {
+	prev := n.st.gate
+	n.st.gate = g
+	defer func() { n.st.gate = prev }()
+	return op()
 }

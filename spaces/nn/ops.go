@@ -220,6 +220,7 @@ func (n *Net) BatchNorm(name string, x *Node) *Node {
 	if n.opts.BN == BNNone {
 		return x
 	}
+	x = n.observe(BNInput, n.prefix+name, 0, x)
 	c := x.Shape().Dimensions[3]
 	// The statistics keep ReduceMean's summation order (float32 SNIP and
 	// GraSP scores move by up to a few percent with it, see
