@@ -239,6 +239,13 @@ func printCorrelations(out io.Writer, rep correlateReport) {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	tw.Flush()
+	noted := map[string]bool{}
+	for _, c := range rep.Correlations {
+		if c.Undefined != "" && !noted[c.Proxy] {
+			noted[c.Proxy] = true
+			fmt.Fprintf(out, "%s: no correlation (%s)\n", c.Proxy, c.Undefined)
+		}
+	}
 }
 
 // sampleSize is -sample: a number of cells, or all of them.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	"github.com/freedarts/freedarts-gonb/internal/memlimit"
 	boundedquote "github.com/freedarts/freedarts-gonb/internal/quote"
 	"github.com/freedarts/freedarts-gonb/spaces"
 	_ "github.com/freedarts/freedarts-gonb/spaces/darts" // registers darts
@@ -43,6 +44,7 @@ var commands = map[string]command{}
 func register(c command) { commands[c.Name] = c }
 
 func main() {
+	memlimit.Default()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

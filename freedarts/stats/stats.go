@@ -4,6 +4,7 @@ package stats
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -84,6 +85,11 @@ func KendallTau(x, y []float64) (float64, error) {
 	return clamp(tau), nil
 }
 
+// ErrConstant is wrapped by the error of a correlation of a constant x or
+// y, for which no correlation is defined: a caller that tabulates many
+// proxies can report such a one as undefined instead of failing.
+var ErrConstant = errors.New("want at least two distinct values")
+
 // checkPairs rejects the inputs for which a correlation is undefined, naming the function fn.
 func checkPairs(fn string, x, y []float64) error {
 	if len(x) != len(y) {
@@ -102,7 +108,7 @@ func checkPairs(fn string, x, y []float64) error {
 			}
 		}
 		if !slices.ContainsFunc(v.s, func(f float64) bool { return f != v.s[0] }) {
-			return fmt.Errorf("stats: %s: %s is constant (all %v), want at least two distinct values", fn, v.name, v.s[0])
+			return fmt.Errorf("stats: %s: %s is constant (all %v), %w", fn, v.name, v.s[0], ErrConstant)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -107,6 +108,9 @@ func TestErrors(t *testing.T) {
 			want := "stats: " + f.name + ": " + c.wantErr
 			if err == nil || !strings.HasPrefix(err.Error(), want) {
 				t.Errorf("%s: %s = %v, %v; want error %s", c.name, f.name, got, err, want)
+			}
+			if constant := strings.Contains(c.name, "constant"); errors.Is(err, ErrConstant) != constant {
+				t.Errorf("%s: %s error %v: errors.Is(err, ErrConstant) = %v, want %v", c.name, f.name, err, !constant, constant)
 			}
 		}
 	}

@@ -2,7 +2,10 @@ package study
 
 import (
 	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -45,11 +48,53 @@ type Correlation struct {
 	Proxy string `json:"proxy"`
 	// Target is the Targets' name ("cifar10valid_test").
 	Target string `json:"target"`
-	// Spearman's rho and Kendall's tau-b of the scores and the accuracies.
+	// Spearman's rho and Kendall's tau-b of the scores and the accuracies;
+	// NaN (null in JSON) when Undefined.
 	Spearman float64 `json:"spearman"`
 	Kendall  float64 `json:"kendall"`
 	// Cells is the number of cells correlated.
 	Cells int `json:"cells"`
+	// Undefined says why there is no correlation: a proxy that scores
+	// every cell alike ("constant: every cell scores 64", TE-NAS's region
+	// count on whole NAS-Bench-201 networks). "" otherwise.
+	Undefined string `json:"undefined,omitempty"`
+}
+
+// MarshalJSON writes an undefined correlation's rho and tau as null, which
+// encoding/json cannot write for NaN.
+func (c Correlation) MarshalJSON() ([]byte, error) {
+	type plain Correlation // without this method
+	wire := struct {
+		plain
+		Spearman *float64 `json:"spearman"`
+		Kendall  *float64 `json:"kendall"`
+	}{plain: plain(c)}
+	if c.Undefined == "" {
+		wire.Spearman, wire.Kendall = &c.Spearman, &c.Kendall
+	}
+	return json.Marshal(wire)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: a null rho or tau is NaN.
+func (c *Correlation) UnmarshalJSON(b []byte) error {
+	type plain Correlation
+	var wire struct {
+		plain
+		Spearman *float64 `json:"spearman"`
+		Kendall  *float64 `json:"kendall"`
+	}
+	if err := json.Unmarshal(b, &wire); err != nil {
+		return err
+	}
+	*c = Correlation(wire.plain)
+	c.Spearman, c.Kendall = math.NaN(), math.NaN()
+	if wire.Spearman != nil {
+		c.Spearman = *wire.Spearman
+	}
+	if wire.Kendall != nil {
+		c.Kendall = *wire.Kendall
+	}
+	return nil
 }
 
 // Correlate rank-correlates every proxy of tab, and every ensemble (sets of
@@ -59,7 +104,9 @@ type Correlation struct {
 // is its members combined by its own method, under its name. The result is
 // ordered by target (Targets' order), then proxies in tab's order, then
 // ensembles. tab needs two cells or more, each once, with indices of
-// bench; a row's arch, when set, must be the benchmark's.
+// bench; a row's arch, when set, must be the benchmark's. A proxy (or
+// ensemble) that scores every cell alike has no correlation: its entries
+// are Undefined, and the others are computed as usual.
 func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlation, error) {
 	if tab == nil || len(tab.Rows) < 2 {
 		n := 0
@@ -131,6 +178,11 @@ func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlat
 		}
 		for _, c := range cols {
 			rho, err := stats.Spearman(c.values, truth)
+			if errors.Is(err, stats.ErrConstant) && !slices.ContainsFunc(c.values, func(v float64) bool { return v != c.values[0] }) {
+				out = append(out, Correlation{Proxy: c.name, Target: t.Name, Spearman: math.NaN(), Kendall: math.NaN(), Cells: len(recs),
+					Undefined: fmt.Sprintf("constant: every cell scores %v", c.values[0])})
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("study: %s vs %s: %w", c.name, t.Name, err)
 			}
@@ -234,7 +286,7 @@ func ReadIndices(path string, total int) ([]int, error) {
 // notebook): one row per proxy, in the order of cors, with its published
 // rho when published is not nil (Published; "" for a proxy it lacks),
 // then Spearman's rho and Kendall's tau against each target, labelled as
-// in Targets, to three decimals.
+// in Targets, to three decimals ("undefined" for an Undefined one).
 func CorrelationTable(cors []Correlation, published map[string]float64) (headers []string, rows [][]string) {
 	var proxies, targets []string
 	for _, c := range cors {
@@ -268,7 +320,11 @@ func CorrelationTable(cors []Correlation, published map[string]float64) (headers
 		for _, t := range targets {
 			rho, tau := "", ""
 			for _, c := range cors {
-				if c.Proxy == p && c.Target == t {
+				switch {
+				case c.Proxy != p || c.Target != t:
+				case c.Undefined != "":
+					rho, tau = "undefined", "" // the reason is c.Undefined
+				default:
 					rho, tau = fmt.Sprintf("%.3f", c.Spearman), fmt.Sprintf("%.3f", c.Kendall)
 				}
 			}

@@ -1,6 +1,9 @@
 package study
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -86,9 +89,9 @@ func TestCorrelate(t *testing.T) {
 
 func TestCorrelationTable(t *testing.T) {
 	cors := []Correlation{
-		{"synflow", "cifar10_test", 0.5, 0.25, 10}, {"params", "cifar10_test", 0.75, 0.5, 10},
-		{"synflow", "cifar10valid_test", 0.5004, 0.2, 10}, {"params", "cifar10valid_test", -0.1, -0.05, 10},
-		{"synflow", "other", 1, 1, 10},
+		{"synflow", "cifar10_test", 0.5, 0.25, 10, ""}, {"params", "cifar10_test", 0.75, 0.5, 10, ""},
+		{"synflow", "cifar10valid_test", 0.5004, 0.2, 10, ""}, {"params", "cifar10valid_test", -0.1, -0.05, 10, ""},
+		{"synflow", "other", 1, 1, 10, ""},
 	}
 	headers, rows := CorrelationTable(cors, Published)
 	wantH := []string{"proxy", "published ρ", "CIFAR-10 ρ", "τ", "CIFAR-10 (c10-valid) ρ", "τ", "other ρ", "τ"}
@@ -102,6 +105,50 @@ func TestCorrelationTable(t *testing.T) {
 	headers, rows = CorrelationTable(cors[:2], nil)
 	if !reflect.DeepEqual(headers, []string{"proxy", "CIFAR-10 ρ", "τ"}) || !reflect.DeepEqual(rows[1], []string{"params", "0.750", "0.500"}) {
 		t.Errorf("without published values: %q %q", headers, rows)
+	}
+}
+
+// TestCorrelateConstant: a proxy that scores every cell alike (TE-NAS's
+// region count on whole NAS-Bench-201 networks) has undefined correlations
+// and leaves the other proxies' as they are; JSON writes them as null.
+func TestCorrelateConstant(t *testing.T) {
+	bench := testBench(t)
+	tab := handTable(t, bench)
+	tab.Proxies = append(tab.Proxies, "flat")
+	for i := range tab.Rows {
+		tab.Rows[i].Scores = append(tab.Rows[i].Scores, 64)
+	}
+	cors, err := Correlate(tab, bench, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cors {
+		switch {
+		case c.Proxy == "flat" && (c.Undefined != "constant: every cell scores 64" || !math.IsNaN(c.Spearman) || !math.IsNaN(c.Kendall)):
+			t.Errorf("flat vs %s = %+v, want undefined, constant 64, NaN", c.Target, c)
+		case c.Proxy != "flat" && (c.Undefined != "" || math.IsNaN(c.Spearman)):
+			t.Errorf("%s vs %s = %+v, want a correlation", c.Proxy, c.Target, c)
+		}
+	}
+	_, rows := CorrelationTable(cors, nil)
+	if got := rows[3][:3]; !reflect.DeepEqual(got, []string{"flat", "undefined", ""}) {
+		t.Errorf("table row of flat starts %q, want flat, undefined, \"\"", got)
+	}
+	b, err := json.Marshal(cors)
+	if err != nil {
+		t.Fatalf("json.Marshal: %v", err)
+	}
+	if !strings.Contains(string(b), `{"proxy":"flat","target":"cifar10_test","cells":4,"undefined":"constant: every cell scores 64","spearman":null,"kendall":null}`) {
+		t.Errorf("JSON %s: no null entry for flat", b)
+	}
+	var back []Correlation
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("json.Unmarshal: %v", err)
+	}
+	for k := range back {
+		if got, want := fmt.Sprintf("%+v", back[k]), fmt.Sprintf("%+v", cors[k]); got != want {
+			t.Errorf("JSON round trip of %s: %s, want %s", cors[k].Proxy, got, want)
+		}
 	}
 }
 
