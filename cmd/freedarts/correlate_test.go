@@ -248,6 +248,28 @@ func TestCorrelateTable(t *testing.T) {
 	}
 }
 
+// TestCorrelateUndefined: TE-NAS's region count is the batch size on every
+// whole NAS-Bench-201 network; the table says its correlation is undefined
+// and why, and keeps the other proxies' rows.
+func TestCorrelateUndefined(t *testing.T) {
+	needFile(t, testBench)
+	out, err := runCLI(t, "correlate", "-bench", testBench, "-backend", "go", "-proxy", "linear_regions,params", "-draw", "per-cell", "-sample", "4", "-sample-seed", "0", "-progress=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nlinear_regions  undefined", "\nparams ", "linear_regions: no correlation (constant: every cell scores 64)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	rep := correlateJSON(t, "-proxy", "linear_regions", "-draw", "per-cell", "-sample", "4", "-sample-seed", "0")
+	for _, c := range rep.Correlations {
+		if c.Undefined == "" || !math.IsNaN(c.Spearman) {
+			t.Errorf("JSON correlation %+v, want undefined with a NaN rho", c)
+		}
+	}
+}
+
 func TestCorrelateErrors(t *testing.T) {
 	needFile(t, testBench)
 	for _, v := range []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"} {
