@@ -207,10 +207,27 @@ func TestNamedEnsemble(t *testing.T) {
 }
 
 func TestPublished(t *testing.T) {
-	for _, n := range []string{"synflow", "jacob_cov", "snip", "grad_norm", "grasp", "fisher", "naswot"} {
+	for _, n := range []string{"synflow", "jacob_cov", "snip", "grad_norm", "grasp", "fisher", "naswot",
+		"epe_nas", "l2_norm", "zen", "zico", "meco", "az_nas"} {
 		if v, ok := Published[n]; !ok || v <= 0 || v >= 1 {
 			t.Errorf("Published[%s] = %v, %v", n, v, ok)
 		}
+	}
+	if v := Published["plain"]; v >= 0 {
+		t.Errorf("Published[plain] = %v, want NAS-Bench-Suite-Zero's negative rho", v)
+	}
+	for n := range Published {
+		if Sources[n] == "" {
+			t.Errorf("Published[%s] has no Sources entry", n)
+		}
+		if _, err := freedarts.LookupCriterion(n); err != nil {
+			if _, named := freedarts.LookupEnsemble(n); !named {
+				t.Errorf("Published[%s]: not a proxy or a named ensemble", n)
+			}
+		}
+	}
+	if len(Sources) != len(Published) {
+		t.Errorf("%d Sources for %d Published values", len(Sources), len(Published))
 	}
 	if len(Targets) != 4 || Targets[1].Name != "cifar10valid_test" {
 		t.Errorf("Targets %v", Targets)
