@@ -68,7 +68,8 @@ func TestRecentStudyFidelity(t *testing.T) {
 // again, with every proxy of it, and finds the file's scores: a change to a
 // proxy's definition shows here, not only in the correlations. float32
 // sums in another order (another CPU's SIMD width, another backend
-// schedule) move the scores by a few units of their fourth digit at most.
+// schedule) move the scores by a few units of their fourth digit, ZiCo's
+// by about a percent.
 func TestRecentStudyRescore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scores two NB201 cells with every proxy (about 15 s)")
@@ -104,7 +105,14 @@ func TestRecentStudyRescore(t *testing.T) {
 		}
 		for p, name := range tab.Proxies {
 			got, w := r.Scores[p], want.Scores[p]
-			if math.Abs(got-w) > 5e-3*math.Max(math.Abs(w), 1e-6) {
+			tol := 5e-3
+			if name == "zico" {
+				// Each weight's std over two half-batches is |g1-g2|/2: a
+				// near-cancellation that AVX2 and AVX-512 sums move by
+				// 1.4% (cell 14: 249.96 against 246.56).
+				tol = 5e-2
+			}
+			if math.Abs(got-w) > tol*math.Max(math.Abs(w), 1e-6) {
 				t.Errorf("cell %d %s: %v, the study has %v", r.Index, name, got, w)
 			}
 		}
