@@ -18,16 +18,3 @@ export GOTOOLCHAIN="go$GO_VERSION"
 if ! command -v go >/dev/null 2>&1 && [ -x "${GO_INSTALL_DIR:-/usr/local/go}/bin/go" ]; then
 	export PATH="$PATH:${GO_INSTALL_DIR:-/usr/local/go}/bin"
 fi
-
-# The AVX-512 variants of the go backend's SIMD kernels (GoMLX compute v0.1.14 on Go 1.27.4's
-# GOEXPERIMENT=simd) can read past the end of a buffer that ends on a page boundary:
-# `fatal error: fault` in ops.simdV2V1SubFloat32@simd512 (archsimd.LoadFloat32x16Part), seen
-# twice in one test run on an AVX-512 Xeon on 2026-12-02, never on AVX2 machines. Until that is
-# fixed upstream, every entry point runs the AVX2 kernels (cpu.avx512f=off); set
-# FREEDARTS_AVX512=1 to keep AVX-512.
-if [ "${FREEDARTS_AVX512:-0}" != 1 ]; then
-	case ",${GODEBUG:-}," in
-	*,cpu.avx512f=*) ;;
-	*) export GODEBUG="${GODEBUG:+$GODEBUG,}cpu.avx512f=off" ;;
-	esac
-fi
