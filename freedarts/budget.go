@@ -211,14 +211,14 @@ func cgroupRoom() int64 {
 func (s *Search) searchMemory(available int64) (memoryNeed, error) {
 	var need memoryNeed
 	for _, sc := range s.scorers {
-		w, err := paramBytes(sc.graph.specs, sc.crit.DType)
+		w, err := paramBytes(sc.graph.specs, sc.crits[0].DType)
 		if errors.Is(err, errTooLarge) {
 			w = math.MaxInt64
 		} else if err != nil {
 			return need, err
 		}
 		need.Weights, _ = addBytes(need.Weights, w)
-		in, err := elemBytes(sc.crit.DType, 1, sc.inputSize, sc.inputSize, 3)
+		in, err := elemBytes(sc.crits[0].DType, 1, sc.inputSize, sc.inputSize, 3)
 		if err != nil {
 			in = math.MaxInt64
 		}

@@ -77,7 +77,7 @@ func TestNewRefusesMemory(t *testing.T) {
 func need1(s *Search) int64 {
 	var w int64
 	for _, sc := range s.scorers {
-		b, _ := paramBytes(sc.graph.specs, sc.crit.DType)
+		b, _ := paramBytes(sc.graph.specs, sc.crits[0].DType)
 		w += b
 	}
 	return w + 2*8*int64(s.space.InputSize()*s.space.InputSize()*3)

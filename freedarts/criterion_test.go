@@ -76,7 +76,7 @@ func objective(c Criterion, net Supernet, specs []nn.ParamSpec) nntest.Func {
 func fdSetup(t *testing.T, crit Criterion, alphaStd float64, batchSize int) (*scorer, []nntest.Input, int, *Batch) {
 	t.Helper()
 	net := tinyNB201(t)
-	s, err := newScorer(nntest.Backend(t), net, crit, 8, alphaStd)
+	s, err := newScorer(nntest.Backend(t), net, []Criterion{crit}, 8, alphaStd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestSaliencyMatchesFiniteDifferences(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			crit := float64Criterion(t, name)
 			s, inputs, ai, batch := fdSetup(t, crit, 0.5, 4)
-			scores, err := s.score(3, batch, nil)
+			scores, err := s.scoreOne(3, batch, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,7 +159,7 @@ func TestSaliencyMatchesFiniteDifferences(t *testing.T) {
 func TestGraSPHessianVectorProduct(t *testing.T) {
 	crit := float64Criterion(t, "grasp")
 	s, inputs, ai, batch := fdSetup(t, crit, 0.5, 4)
-	scores, err := s.score(3, batch, nil)
+	scores, err := s.scoreOne(3, batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestAlphaGradNormAndFisher(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			crit := float64Criterion(t, tc.name)
 			s, inputs, ai, batch := fdSetup(t, crit, 0.5, 1)
-			scores, err := s.score(3, batch, nil)
+			scores, err := s.scoreOne(3, batch, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,11 +251,11 @@ func TestFisherSumsPerSampleGradients(t *testing.T) {
 	s, _, _, batch := fdSetup(t, crit, 0.5, 1)
 	two := &Batch{N: 2, H: batch.H, W: batch.W, Images: append(append([]float32(nil), batch.Images...), batch.Images...),
 		Labels: []int32{batch.Labels[0], batch.Labels[0]}}
-	one, err := s.score(3, batch, nil)
+	one, err := s.scoreOne(3, batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dup, err := s.score(3, two, nil)
+	dup, err := s.scoreOne(3, two, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestLookupCriterion(t *testing.T) {
 	}
 	for _, name := range []string{"params", "flops"} {
 		c, _ := LookupCriterion(name)
-		_, err := newScorer(nntest.Backend(t), tinyNB201(t), c, 8, 1e-3)
+		_, err := newScorer(nntest.Backend(t), tinyNB201(t), []Criterion{c}, 8, 1e-3)
 		if err == nil || !strings.Contains(err.Error(), "proxy "+name+" is not defined on alpha") {
 			t.Errorf("%s on alpha: %v", name, err)
 		}
@@ -314,7 +314,7 @@ func TestAblation(t *testing.T) {
 		Network: func(p *Pass) *Node { return ReduceAllSum(Square(p.Targets[0])) },
 		Finish:  func(stat []float64) (float64, error) { return 2 * stat[0], nil },
 	}
-	s, err := newScorer(nntest.Backend(t), tinyNB201(t), c, 8, 0.5)
+	s, err := newScorer(nntest.Backend(t), tinyNB201(t), []Criterion{c}, 8, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestAblation(t *testing.T) {
 		keep[k] = k%4 != 1
 	}
 	for _, mask := range []Mask{nil, {"alpha": keep}} {
-		sc, err := s.score(3, nil, mask)
+		sc, err := s.scoreOne(3, nil, mask)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,12 +350,12 @@ func TestNASWOTAndJacobCovOnAlpha(t *testing.T) {
 	b := nntest.Backend(t)
 	for _, name := range []string{"naswot", "jacob_cov"} {
 		c, _ := LookupCriterion(name)
-		s, err := newScorer(b, tinyNB201(t), c, 8, 1e-3)
+		s, err := newScorer(b, tinyNB201(t), []Criterion{c}, 8, 1e-3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		sc, err := s.score(1, randomBatch(8, 8, 1), nil)
+		sc, err := s.scoreOne(1, randomBatch(8, 8, 1), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -131,7 +131,7 @@ func TestArgTensorsRefillInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	crit, _ := LookupCriterion("synflow")
-	s, err := newScorer(nntest.Backend(t), net, crit, 32, 1e-3)
+	s, err := newScorer(nntest.Backend(t), net, []Criterion{crit}, 32, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,15 +182,15 @@ func TestArgTensorsRefillInPlace(t *testing.T) {
 // and Close finalizes every argument tensor.
 func TestScorerArgsLifetime(t *testing.T) {
 	crit, _ := LookupCriterion("snip")
-	s, err := newScorer(nntest.Backend(t), tinyNB201(t), crit, 8, 1e-3)
+	s, err := newScorer(nntest.Backend(t), tinyNB201(t), []Criterion{crit}, 8, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.score(0, randomBatch(4, 8, 1), nil); err != nil {
+	if _, err := s.scoreOne(0, randomBatch(4, 8, 1), nil); err != nil {
 		t.Fatal(err)
 	}
 	old := append([]*tensors.Tensor(nil), s.args.ts...)
-	if _, err := s.score(1, randomBatch(6, 8, 1), nil); err != nil {
+	if _, err := s.scoreOne(1, randomBatch(6, 8, 1), nil); err != nil {
 		t.Fatal(err)
 	}
 	n := len(s.graph.specs)
@@ -224,7 +224,7 @@ func TestMultiSeedHeapFlat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newScorer(nntest.Backend(t), net, crit, 16, 1e-3)
+	s, err := newScorer(nntest.Backend(t), net, []Criterion{crit}, 16, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestMultiSeedHeapFlat(t *testing.T) {
 	var live []uint64
 	for seed := range uint64(12) {
 		first := heapBaseline.Load() == 0 // the process's first pass sets the baseline
-		if _, err := s.score(seed, nil, nil); err != nil {
+		if _, err := s.scoreOne(seed, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		metrics.Read(sample[:1])

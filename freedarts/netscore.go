@@ -47,6 +47,9 @@ type NetScorer struct {
 	builds atomic.Int64
 }
 
+// passKey is what decides a criterion's pass: criteria with equal keys
+// run on one graph of one initialisation and input (NetScorer's groups,
+// a search's shared ablation passes).
 type passKey struct {
 	dtype     dtypes.DType
 	bn        nn.BNMode
@@ -55,6 +58,10 @@ type passKey struct {
 	// KaimingNormal and GaussianInput.
 	gaussW, kaiming bool
 	gaussIn         int
+}
+
+func (c Criterion) passKey() passKey {
+	return passKey{c.DType, c.BN, c.AbsParams, c.NeedsData, c.GaussianWeights, c.KaimingNormal, c.GaussianInput}
 }
 
 // passGroup is the criteria (indices into NetScorer.crits) of one graph.
@@ -101,7 +108,7 @@ func NewNetScorer(b compute.Backend, crits []Criterion, inputSize int) (*NetScor
 		if c.Network == nil && c.Static == nil {
 			return nil, fmt.Errorf("proxy %s has no whole-network definition", c.Name)
 		}
-		key := passKey{c.DType, c.BN, c.AbsParams, c.NeedsData, c.GaussianWeights, c.KaimingNormal, c.GaussianInput}
+		key := c.passKey()
 		static := c.Static != nil
 		g := -1
 		for j := range s.groups {

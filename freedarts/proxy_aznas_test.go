@@ -360,11 +360,11 @@ func TestAZNASOnAlpha(t *testing.T) {
 	b := nntest.Backend(t)
 	for _, name := range []string{"az_nas_expressivity", "az_nas_progressivity", "az_nas_trainability", "ntk_cond"} {
 		c, _ := LookupCriterion(name)
-		s, err := newScorer(b, tinyNB201(t), c, 8, 1e-3)
+		s, err := newScorer(b, tinyNB201(t), []Criterion{c}, 8, 1e-3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc, err := s.score(1, randomBatch(4, 8, 1), nil)
+		sc, err := s.scoreOne(1, randomBatch(4, 8, 1), nil)
 		s.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -389,12 +389,12 @@ func TestAZNASOnAlpha(t *testing.T) {
 	// linear_regions' reason: ablated, it scores 0 everywhere.
 	c, _ := LookupCriterion("linear_regions")
 	c.Ablate, c.GaussianInput = true, 8
-	s, err := newScorer(b, tinyNB201(t), c, 8, 1e-3)
+	s, err := newScorer(b, tinyNB201(t), []Criterion{c}, 8, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.score(1, nil, nil); err == nil || !strings.Contains(err.Error(), "every score of alpha is zero") {
+	if _, err := s.scoreOne(1, nil, nil); err == nil || !strings.Contains(err.Error(), "every score of alpha is zero") {
 		t.Errorf("linear_regions ablated: %v, want all-zero scores", err)
 	}
 }

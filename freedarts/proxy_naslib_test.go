@@ -633,7 +633,7 @@ func TestNewProxiesOnAlpha(t *testing.T) {
 	b := nntest.Backend(t)
 	crit := float64Criterion(t, "plain")
 	s, inputs, ai, batch := fdSetup(t, crit, 0.5, 4)
-	sc, err := s.score(3, batch, nil)
+	sc, err := s.scoreOne(3, batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -659,7 +659,7 @@ func TestNewProxiesOnAlpha(t *testing.T) {
 
 	crit = float64Criterion(t, "zico")
 	s, inputs, ai, batch = fdSetup(t, crit, 0.5, 6)
-	sc, err = s.score(3, batch, nil)
+	sc, err = s.scoreOne(3, batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -689,11 +689,11 @@ func TestNewProxiesOnAlpha(t *testing.T) {
 
 	for _, name := range []string{"epe_nas", "zen", "meco"} {
 		c, _ := LookupCriterion(name)
-		s, err := newScorer(b, tinyNB201(t), c, 8, 1e-3)
+		s, err := newScorer(b, tinyNB201(t), []Criterion{c}, 8, 1e-3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc, err := s.score(1, randomBatch(8, 8, 1), nil)
+		sc, err := s.scoreOne(1, randomBatch(8, 8, 1), nil)
 		s.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -706,7 +706,7 @@ func TestNewProxiesOnAlpha(t *testing.T) {
 		t.Logf("%s: %v", name, sc.Matrices[0].Values)
 	}
 	c, _ := LookupCriterion("l2_norm")
-	if _, err := newScorer(b, tinyNB201(t), c, 8, 1e-3); err == nil || !strings.Contains(err.Error(), "not defined on alpha") {
+	if _, err := newScorer(b, tinyNB201(t), []Criterion{c}, 8, 1e-3); err == nil || !strings.Contains(err.Error(), "not defined on alpha") {
 		t.Errorf("l2_norm on alpha: %v", err)
 	}
 }

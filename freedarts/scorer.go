@@ -26,15 +26,19 @@ type passScores struct {
 	Seconds float64
 }
 
-// scorer scores the alphas of one supernet with one criterion on one
-// backend; the graph is compiled on the first call and reused for every
-// seed, and so are the tensors of its arguments (see argTensors), so that a
-// search of many seeds needs about the memory of one. Passes of one scorer
-// run one at a time.
+// scorer scores the alphas of one supernet on one backend with the
+// criteria of one pass: one with a Saliency, or several Ablate criteria
+// with the same passKey, whose graph outputs every one's score R so that one
+// set of ablation passes serves them all (alphaPasses). The graph is
+// compiled on the first call and reused for every seed, and so are the
+// tensors of its arguments (see argTensors), so that a search of many seeds
+// needs about the memory of one. Passes of one scorer run one at a time.
 type scorer struct {
-	mu        sync.Mutex
-	args      argTensors
-	crit      Criterion
+	mu   sync.Mutex
+	args argTensors
+	// crits share one passKey: crits[0] stands for all in what the key
+	// decides (dtype, initialisation, input).
+	crits     []Criterion
 	inputSize int
 	alphaStd  float64
 	graph     *scoringGraph
@@ -45,19 +49,57 @@ type scorer struct {
 	compiled       bool
 }
 
-// newScorer traces net and prepares its scoring graph for crit on inputs of
-// inputSize², alpha drawn at alphaStd.
-func newScorer(b compute.Backend, net Supernet, crit Criterion, inputSize int, alphaStd float64) (*scorer, error) {
-	if err := crit.checkAlpha(); err != nil {
-		return nil, err
+// alphaPasses groups crits into the passes of a search on alpha: each
+// Saliency criterion alone (its outputs are the score matrices), the Ablate
+// criteria by passKey. It returns indices into crits, in the order of their
+// first members.
+func alphaPasses(crits []Criterion) [][]int {
+	var groups [][]int
+	for i, c := range crits {
+		g := -1
+		for j, group := range groups {
+			if first := crits[group[0]]; c.Saliency == nil && first.Saliency == nil && c.passKey() == first.passKey() {
+				g = j
+			}
+		}
+		if g < 0 {
+			groups = append(groups, nil)
+			g = len(groups) - 1
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// newScorer traces net and prepares its scoring graph for crits (one
+// Saliency criterion, or Ablate criteria of one passKey: see alphaPasses) on
+// inputs of inputSize², alpha drawn at alphaStd.
+func newScorer(b compute.Backend, net Supernet, crits []Criterion, inputSize int, alphaStd float64) (*scorer, error) {
+	if len(crits) == 0 {
+		return nil, errors.New("no proxies to score alpha with")
+	}
+	crit := crits[0]
+	var observe nn.ActKind
+	for _, c := range crits {
+		if err := c.checkAlpha(); err != nil {
+			return nil, err
+		}
+		if len(crits) > 1 && (c.Saliency != nil || c.passKey() != crit.passKey()) {
+			return nil, fmt.Errorf("proxies %s cannot share a pass: want Ablate criteria of one dtype, batch norm, initialisation and input", criteriaName(crits))
+		}
+		observe |= c.NetworkObserve
 	}
 	outputs := crit.Saliency
-	if outputs == nil { // Ablate: the supernet's score R
-		outputs = func(p *Pass) []*Node { return []*Node{crit.Network(p)} }
-	}
-	observe := crit.SaliencyObserve
-	if crit.Saliency == nil {
-		observe = crit.NetworkObserve
+	if outputs == nil { // Ablate: every criterion's score R of the supernet
+		outputs = func(p *Pass) []*Node {
+			nodes := make([]*Node, len(crits))
+			for i, c := range crits {
+				nodes[i] = c.Network(p)
+			}
+			return nodes
+		}
+	} else {
+		observe = crit.SaliencyObserve
 	}
 	g, err := newScoringGraph(b, net, nn.Options{DType: crit.DType, BN: crit.BN}, inputSize, nn.Alpha, observe, crit.NeedsData, outputs)
 	if err != nil {
@@ -70,7 +112,7 @@ func newScorer(b compute.Backend, net Supernet, crit Criterion, inputSize int, a
 	if err != nil {
 		return nil, err
 	}
-	return &scorer{crit: crit, inputSize: inputSize, alphaStd: alphaStd, graph: g, exec: exec, args: argTensors{backend: b}}, nil
+	return &scorer{crits: crits, inputSize: inputSize, alphaStd: alphaStd, graph: g, exec: exec, args: argTensors{backend: b}}, nil
 }
 
 // Close releases the compiled graph and the tensors of its arguments.
@@ -82,10 +124,11 @@ func (s *scorer) Close() {
 }
 
 // score initialises the supernet from seed and scores every alpha entry
-// that mask keeps (nil: all); the entries it drops are exactly 0, which
-// removes their ops from the supernet (iterative pruning). batch is required
-// by data criteria and ignored otherwise.
-func (s *scorer) score(seed uint64, batch *Batch, mask Mask) (*passScores, error) {
+// that mask keeps (nil: all), with each criterion (one result each, in the
+// order of s.crits); the entries it drops are exactly 0, which removes their
+// ops from the supernet (iterative pruning). batch is required by data
+// criteria and ignored otherwise.
+func (s *scorer) score(seed uint64, batch *Batch, mask Mask) ([]*passScores, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer collectGarbage() // after the outputs are released (deferred below)
@@ -100,20 +143,20 @@ func (s *scorer) score(seed uint64, batch *Batch, mask Mask) (*passScores, error
 		}
 		start := time.Now()
 		if _, err := s.exec.Compile(argShapes...); err != nil {
-			return nil, fmt.Errorf("%s: compiling: %w", s.crit.Name, err)
+			return nil, fmt.Errorf("%s: compiling: %w", criteriaName(s.crits), err)
 		}
 		s.compileSeconds, s.compiled = time.Since(start).Seconds(), true
 	}
 	start := time.Now()
-	if s.crit.Saliency == nil {
+	if s.crits[0].Saliency == nil {
 		return s.ablate(seed, args, mask, start)
 	}
 	outs, err := s.exec.Exec(args...)
 	defer release(outs)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.crit.Name, err)
+		return nil, fmt.Errorf("%s: %w", s.crits[0].Name, err)
 	}
-	res := &passScores{Proxy: s.crit.Name, Seed: seed}
+	res := &passScores{Proxy: s.crits[0].Name, Seed: seed}
 	for i, j := range s.graph.targets {
 		spec := s.graph.specs[j]
 		flat, err := nn.FromTensor(outs[i])
@@ -128,7 +171,7 @@ func (s *scorer) score(seed uint64, batch *Batch, mask Mask) (*passScores, error
 		res.Matrices = append(res.Matrices, m)
 	}
 	res.Seconds = time.Since(start).Seconds()
-	return res, res.validate()
+	return []*passScores{res}, res.validate()
 }
 
 // validate rejects scores that cannot rank anything: NaN or Inf anywhere,
@@ -152,13 +195,18 @@ func (s *passScores) validate() error {
 }
 
 // ablate scores every alpha entry that mask keeps by R(args) minus R with
-// that entry set to 0 (Criterion.Ablate); dropped entries score 0.
-func (s *scorer) ablate(seed uint64, args []any, mask Mask, start time.Time) (*passScores, error) {
-	base, err := s.objective(args)
+// that entry set to 0 (Criterion.Ablate), for every criterion of s from the
+// same passes; dropped entries score 0. Each result's Seconds is the time
+// of the passes they share.
+func (s *scorer) ablate(seed uint64, args []any, mask Mask, start time.Time) ([]*passScores, error) {
+	base, err := s.objectives(args)
 	if err != nil {
 		return nil, err
 	}
-	res := &passScores{Proxy: s.crit.Name, Seed: seed}
+	res := make([]*passScores, len(s.crits))
+	for i, c := range s.crits {
+		res[i] = &passScores{Proxy: c.Name, Seed: seed}
+	}
 	for _, j := range s.graph.targets {
 		spec := s.graph.specs[j]
 		alpha, err := nn.FromTensor(args[j].(*tensors.Tensor))
@@ -167,9 +215,14 @@ func (s *scorer) ablate(seed uint64, args []any, mask Mask, start time.Time) (*p
 		}
 		keep := mask[spec.Name]
 		rows, cols := spec.Shape[0], spec.Shape[1]
-		m := ScoreMatrix{Name: spec.Name, Values: make([][]float64, rows)}
+		values := make([][][]float64, len(s.crits))
+		for i := range values {
+			values[i] = make([][]float64, rows)
+			for r := range rows {
+				values[i][r] = make([]float64, cols)
+			}
+		}
 		for r := range rows {
-			m.Values[r] = make([]float64, cols)
 			for c := range cols {
 				k := r*cols + c
 				if keep != nil && !keep[k] {
@@ -177,41 +230,57 @@ func (s *scorer) ablate(seed uint64, args []any, mask Mask, start time.Time) (*p
 				}
 				ablated := append([]float64(nil), alpha...)
 				ablated[k] = 0
-				t, err := nn.ToTensor(ablated, s.crit.DType, spec.Shape...)
+				t, err := nn.ToTensor(ablated, s.crits[0].DType, spec.Shape...)
 				if err != nil {
 					return nil, err
 				}
 				one := append([]any(nil), args...)
 				one[j] = t
-				without, err := s.objective(one)
+				without, err := s.objectives(one)
 				_ = t.FinalizeAll()
 				if err != nil {
 					return nil, err
 				}
-				m.Values[r][c] = base - without
+				for i := range s.crits {
+					values[i][r][c] = base[i] - without[i]
+				}
 			}
 		}
-		res.Matrices = append(res.Matrices, m)
+		for i := range s.crits {
+			res[i].Matrices = append(res[i].Matrices, ScoreMatrix{Name: spec.Name, Values: values[i]})
+		}
 	}
-	res.Seconds = time.Since(start).Seconds()
-	return res, res.validate()
+	seconds := time.Since(start).Seconds()
+	for _, r := range res {
+		r.Seconds = seconds
+		if err := r.validate(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
-// objective runs the graph of an Ablate criterion: its score R of the
+// objectives runs the graph of Ablate criteria: each one's score R of the
 // supernet.
-func (s *scorer) objective(args []any) (float64, error) {
+func (s *scorer) objectives(args []any) ([]float64, error) {
 	outs, err := s.exec.Exec(args...)
 	defer release(outs)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", s.crit.Name, err)
+		return nil, fmt.Errorf("%s: %w", criteriaName(s.crits), err)
 	}
-	return s.crit.score(outs[0])
+	r := make([]float64, len(s.crits))
+	for i, c := range s.crits {
+		if r[i], err = c.score(outs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // inputs fills the scorer's argument tensors for a pass; they stay valid
 // until the next pass or Close.
 func (s *scorer) inputs(seed uint64, batch *Batch, mask Mask) ([]any, error) {
-	return s.args.fill(s.graph.specs, s.crit, nn.InitOptions{Seed: seed, AlphaStd: s.alphaStd}, s.inputSize, batch, mask)
+	return s.args.fill(s.graph.specs, s.crits[0], nn.InitOptions{Seed: seed, AlphaStd: s.alphaStd}, s.inputSize, batch, mask)
 }
 
 // release frees a pass's output tensors once their values are copied out,

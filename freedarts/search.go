@@ -56,8 +56,11 @@ type Options struct {
 type Search struct {
 	space    Space
 	opts     Options
-	crits    []Criterion
-	scorers  []*scorer
+	crits   []Criterion
+	scorers []*scorer
+	// passes are the indices into crits that each scorer scores
+	// (alphaPasses).
+	passes   [][]int
 	alphaStd float64
 }
 
@@ -95,12 +98,16 @@ func New(space Space, opts Options) (*Search, error) {
 			return nil, err
 		}
 	}
-	s := &Search{space: space, opts: opts, crits: crits, alphaStd: alphaStd}
-	for _, c := range crits {
-		sc, err := newScorer(opts.Backend.Backend, space, c, space.InputSize(), alphaStd)
+	s := &Search{space: space, opts: opts, crits: crits, alphaStd: alphaStd, passes: alphaPasses(crits)}
+	for _, pass := range s.passes {
+		members := make([]Criterion, len(pass))
+		for i, c := range pass {
+			members[i] = crits[c]
+		}
+		sc, err := newScorer(opts.Backend.Backend, space, members, space.InputSize(), alphaStd)
 		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("%s/%s: %w", space.Name(), c.Name, err)
+			return nil, fmt.Errorf("%s/%s: %w", space.Name(), criteriaName(members), err)
 		}
 		s.scorers = append(s.scorers, sc)
 	}
@@ -207,14 +214,14 @@ func (s *Search) Close() {
 	s.scorers = nil
 }
 
-// Trace builds, without compiling, the scoring graph of the first
-// criterion for a batch of batchSize images (data-free criteria: one
+// Trace builds, without compiling, the scoring graph of the first pass
+// (the first criterion's, with the criteria that share it) for a batch of batchSize images (data-free criteria: one
 // image, or their GaussianInput) and hands its pass and outputs to visit:
 // what the benchmark counts FLOPs on is what Run executes.
 func (s *Search) Trace(batchSize int, visit func(p *Pass, outputs []*Node)) error {
 	sc := s.scorers[0]
-	if !sc.crit.NeedsData {
-		batchSize = max(1, sc.crit.GaussianInput)
+	if !sc.crits[0].NeedsData {
+		batchSize = max(1, sc.crits[0].GaussianInput)
 	}
 	return sc.graph.trace(s.opts.Backend.Backend, batchSize, visit)
 }
@@ -253,19 +260,23 @@ func (s *Search) Run(seed uint64) (*Result, error) {
 // score runs every criterion (every draw of it) on the masked supernet and
 // combines their matrices; pruned entries score Pruned.
 func (s *Search) score(seed uint64, batch *Batch, mask Mask) ([]ScoreMatrix, float64, error) {
-	var per [][]ScoreMatrix
+	// per holds criterion c's draw d at c*Draws+d: the order of Options,
+	// whichever pass a criterion shares.
+	per := make([][]ScoreMatrix, len(s.crits)*s.opts.Draws)
 	seconds := 0.0
-	for _, sc := range s.scorers {
+	for p, sc := range s.scorers {
 		for d := range s.opts.Draws {
-			ps, err := sc.score(DrawSeed(seed, d), batch, mask)
+			scores, err := sc.score(DrawSeed(seed, d), batch, mask)
 			if err != nil {
 				return nil, 0, err
 			}
-			seconds += ps.Seconds
-			for _, mat := range ps.Matrices {
-				markPruned(mat.Values, mask[mat.Name])
+			seconds += scores[0].Seconds // the members' shared passes
+			for i, ps := range scores {
+				for _, mat := range ps.Matrices {
+					markPruned(mat.Values, mask[mat.Name])
+				}
+				per[s.passes[p][i]*s.opts.Draws+d] = ps.Matrices
 			}
-			per = append(per, ps.Matrices)
 		}
 	}
 	if len(per) == 1 {

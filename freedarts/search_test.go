@@ -18,20 +18,20 @@ func tensorOf(a any) *tensors.Tensor { return a.(*tensors.Tensor) }
 func TestScoresDeterministic(t *testing.T) {
 	for _, name := range []string{"synflow", "snip"} {
 		crit, _ := LookupCriterion(name)
-		s, err := newScorer(nntest.Backend(t), tinyNB201(t), crit, 8, 1e-3)
+		s, err := newScorer(nntest.Backend(t), tinyNB201(t), []Criterion{crit}, 8, 1e-3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		batch := randomBatch(8, 8, 2)
-		a, err := s.score(5, batch, nil)
+		a, err := s.scoreOne(5, batch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.score(5, batch, nil)
+		b, err := s.scoreOne(5, batch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := s.score(6, batch, nil)
+		c, err := s.scoreOne(6, batch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,13 +56,13 @@ func TestSynFlowFiniteAtAnyAlphaScale(t *testing.T) {
 	}
 	for _, name := range []string{"synflow", "synflow-bn"} {
 		crit, _ := LookupCriterion(name)
-		s, err := newScorer(nntest.Backend(t), net, crit, 32, 1)
+		s, err := newScorer(nntest.Backend(t), net, []Criterion{crit}, 32, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, std := range []float64{1e-3, 1, 10} {
 			s.alphaStd = std
-			sc, err := s.score(0, nil, nil)
+			sc, err := s.scoreOne(0, nil, nil)
 			if err != nil {
 				t.Errorf("%s, alpha std %g: %v", name, std, err)
 				continue
@@ -97,20 +97,20 @@ func TestValidateRejects(t *testing.T) {
 
 func TestScorerInputErrors(t *testing.T) {
 	crit, _ := LookupCriterion("snip")
-	s, err := newScorer(nntest.Backend(t), tinyNB201(t), crit, 8, 1e-3)
+	s, err := newScorer(nntest.Backend(t), tinyNB201(t), []Criterion{crit}, 8, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.score(0, nil, nil); err == nil || !strings.Contains(err.Error(), "needs a labelled batch") {
+	if _, err := s.scoreOne(0, nil, nil); err == nil || !strings.Contains(err.Error(), "needs a labelled batch") {
 		t.Errorf("snip without data: %v", err)
 	}
-	if _, err := s.score(0, randomBatch(2, 16, 0), nil); err == nil || !strings.Contains(err.Error(), "does not match input size 8") {
+	if _, err := s.scoreOne(0, randomBatch(2, 16, 0), nil); err == nil || !strings.Contains(err.Error(), "does not match input size 8") {
 		t.Errorf("wrong image size: %v", err)
 	}
 	bad := randomBatch(2, 8, 0)
 	bad.Labels[1] = -1
-	if _, err := s.score(0, bad, nil); err == nil || !strings.Contains(err.Error(), "label 1") {
+	if _, err := s.scoreOne(0, bad, nil); err == nil || !strings.Contains(err.Error(), "label 1") {
 		t.Errorf("negative label: %v", err)
 	}
 }
@@ -183,6 +183,58 @@ func TestScoreMatrixRange(t *testing.T) {
 		m := ScoreMatrix{Values: tc.values}
 		if lo, hi := m.Range(); lo != tc.lo || hi != tc.hi {
 			t.Errorf("%v: range %g..%g, want %g..%g", tc.values, lo, hi, tc.lo, tc.hi)
+		}
+	}
+}
+
+// scoreOne is score for a scorer of one criterion.
+func (s *scorer) scoreOne(seed uint64, batch *Batch, mask Mask) (*passScores, error) {
+	res, err := s.score(seed, batch, mask)
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// TestSharedAblationPasses: the Ablate criteria of one passKey share one
+// scorer, whose one set of ablation passes gives each exactly the scores
+// of a scorer of its own; Saliency criteria stay alone.
+func TestSharedAblationPasses(t *testing.T) {
+	names := []string{"synflow", "naswot", "snip", "jacob_cov", "az_nas_expressivity", "epe_nas", "az_nas_progressivity"}
+	crits := make([]Criterion, len(names))
+	for i, n := range names {
+		crits[i], _ = LookupCriterion(n)
+	}
+	if got, want := alphaPasses(crits), [][]int{{0}, {1, 3, 5}, {2}, {4, 6}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("alphaPasses(%v) = %v, want %v", names, got, want)
+	}
+	b := nntest.Backend(t)
+	if _, err := newScorer(b, tinyNB201(t), []Criterion{crits[1], crits[4]}, 8, 1e-3); err == nil || !strings.Contains(err.Error(), "cannot share a pass") {
+		t.Errorf("naswot with az_nas_expressivity in one scorer: %v", err)
+	}
+	batch := randomBatch(8, 8, 1)
+	group := []Criterion{crits[1], crits[3], crits[5]}
+	shared, err := newScorer(b, tinyNB201(t), group, 8, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shared.Close()
+	together, err := shared.score(2, batch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range group {
+		alone, err := newScorer(b, tinyNB201(t), []Criterion{c}, 8, 1e-3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := alone.scoreOne(2, batch, nil)
+		alone.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if together[i].Proxy != c.Name || !reflect.DeepEqual(together[i].Matrices, want.Matrices) {
+			t.Errorf("%s in a shared pass:\n%v\nalone:\n%v", c.Name, together[i].Matrices, want.Matrices)
 		}
 	}
 }

@@ -90,6 +90,12 @@ func KendallTau(x, y []float64) (float64, error) {
 // proxies can report such a one as undefined instead of failing.
 var ErrConstant = errors.New("want at least two distinct values")
 
+// Constant says whether x holds at most one distinct value: the samples no
+// correlation is defined for (ErrConstant).
+func Constant(x []float64) bool {
+	return !slices.ContainsFunc(x, func(f float64) bool { return f != x[0] })
+}
+
 // checkPairs rejects the inputs for which a correlation is undefined, naming the function fn.
 func checkPairs(fn string, x, y []float64) error {
 	if len(x) != len(y) {
@@ -107,7 +113,7 @@ func checkPairs(fn string, x, y []float64) error {
 				return fmt.Errorf("stats: %s: %s[%d] = %v, want a finite number", fn, v.name, i, f)
 			}
 		}
-		if !slices.ContainsFunc(v.s, func(f float64) bool { return f != v.s[0] }) {
+		if Constant(v.s) {
 			return fmt.Errorf("stats: %s: %s is constant (all %v), %w", fn, v.name, v.s[0], ErrConstant)
 		}
 	}

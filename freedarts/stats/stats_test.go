@@ -190,3 +190,20 @@ func TestKendallTauLarge(t *testing.T) {
 		t.Errorf("KendallTau = %v, %v; want a clear positive correlation below 1", got, err)
 	}
 }
+
+func TestConstant(t *testing.T) {
+	for _, tc := range []struct {
+		x    []float64
+		want bool
+	}{
+		{nil, true},
+		{[]float64{3}, true},
+		{[]float64{2, 2, 2}, true},
+		{[]float64{2, 2, 2.5}, false},
+		{[]float64{-1, 1}, false},
+	} {
+		if got := Constant(tc.x); got != tc.want {
+			t.Errorf("Constant(%v) = %v, want %v", tc.x, got, tc.want)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package study
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -203,19 +202,26 @@ func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlat
 			cols = append(cols, column{label(method), v})
 		}
 	}
+	// why is each column's reason it has no correlation with any target
+	// ("" for the others).
+	why := make([]string, len(cols))
+	for k, c := range cols {
+		if stats.Constant(c.values) {
+			why[k] = fmt.Sprintf("constant: every cell scores %v", c.values[0])
+		}
+	}
 	var out []Correlation
 	for _, t := range Targets {
 		truth := make([]float64, len(recs))
 		for k, rec := range recs {
 			truth[k] = t.Value(rec)
 		}
-		for _, c := range cols {
-			rho, err := stats.Spearman(c.values, truth)
-			if errors.Is(err, stats.ErrConstant) && !slices.ContainsFunc(c.values, func(v float64) bool { return v != c.values[0] }) {
-				out = append(out, Correlation{Proxy: c.name, Target: t.Name, Spearman: math.NaN(), Kendall: math.NaN(), Cells: len(recs),
-					Undefined: fmt.Sprintf("constant: every cell scores %v", c.values[0])})
+		for k, c := range cols {
+			if why[k] != "" {
+				out = append(out, Correlation{Proxy: c.name, Target: t.Name, Spearman: math.NaN(), Kendall: math.NaN(), Cells: len(recs), Undefined: why[k]})
 				continue
 			}
+			rho, err := stats.Spearman(c.values, truth)
 			if err != nil {
 				return nil, fmt.Errorf("study: %s vs %s: %w", c.name, t.Name, err)
 			}
