@@ -35,6 +35,10 @@
 // "freedarts-cell", "freedarts-scatter", "freedarts-table", "freedarts-progress") that tests
 // and notebook checks look for.
 //
+// Importing the package gives the cell's program the soft memory limit of the freedarts
+// command (60% of the machine's memory, unless $GOMEMLIMIT is set), so that a long study in
+// a cell stays near its live size.
+//
 // The kernel set-up (Jupyter, GoNB, goimports, gopls) lives next to this package in
 // kernel/setup.sh, with the pinned versions in kernel/versions.env; kernel/workspace.sh is
 // the first cell of every notebook.

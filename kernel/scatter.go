@@ -30,6 +30,10 @@ const (
 	scTickLen = 5.0
 
 	scTickFont = 11.0 // tick label font size
+
+	scTitleFont   = 14.0 // title font size (bold)
+	scTitleLine   = 18.0 // the distance between two lines of a title
+	scTitleMargin = 8.0  // the least space left and right of a title line
 	// scYLabelClear is the x coordinate that y tick labels must stay right
 	// of, to clear the rotated y-axis label at x=16.
 	scYLabelClear = 24.0
@@ -55,7 +59,12 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 	if err := scatterCheck(x, y, opt); err != nil {
 		return "", err
 	}
-	ya := newAxis(y, opt.LogY, scHeight-scTop-scBottom, false)
+	// A title wider than the plot wraps onto more lines, which move the
+	// plot down and make the drawing taller, so that no word is cut off.
+	lines := wrapWords(title, scTitleFont, scWidth-2*scTitleMargin)
+	top := scTop + scTitleLine*float64(max(len(lines)-1, 0))
+	height := scHeight + top - scTop
+	ya := newAxis(y, opt.LogY, height-top-scBottom, false)
 	// Widen the left margin for long y tick labels, so that they clear the
 	// rotated y-axis label, and the right one for the last x tick label.
 	left := scLeft
@@ -68,30 +77,34 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 		right = textWidth(last.label, scTickFont)/2 + 2
 		xa = newAxis(x, opt.LogX, scWidth-left-right, true)
 	}
-	plotW, plotH := scWidth-left-right, scHeight-scTop-scBottom
+	plotW, plotH := scWidth-left-right, height-top-scBottom
 	px := func(v float64) float64 { return left + xa.frac(v)*plotW }
-	py := func(v float64) float64 { return scTop + (1-ya.frac(v))*plotH }
+	py := func(v float64) float64 { return top + (1-ya.frac(v))*plotH }
 	tx := func(t tick) float64 { return left + xa.fracDomain(t.at)*plotW }
-	ty := func(t tick) float64 { return scTop + (1-ya.fracDomain(t.at))*plotH }
+	ty := func(t tick) float64 { return top + (1-ya.fracDomain(t.at))*plotH }
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="freedarts-scatter" width="%s" height="%s" viewBox="0 0 %s %s" font-family="sans-serif" role="img">`+"\n",
-		num(scWidth), num(scHeight), num(scWidth), num(scHeight))
-	if title != "" {
-		fmt.Fprintf(&b, `<text class="title" x="%s" y="22" font-size="14" font-weight="bold" text-anchor="middle">%s</text>`+"\n",
-			num(left+plotW/2), esc(title))
+		num(scWidth), num(height), num(scWidth), num(height))
+	for i, line := range lines {
+		// Centred over the plot, unless that would push the line off the
+		// drawing.
+		half := boldWidth(line, scTitleFont) / 2
+		cx := math.Min(math.Max(left+plotW/2, scTitleMargin+half), scWidth-scTitleMargin-half)
+		fmt.Fprintf(&b, `<text class="title" x="%s" y="%s" font-size="%s" font-weight="bold" text-anchor="middle">%s</text>`+"\n",
+			num(cx), num(22+scTitleLine*float64(i)), num(scTitleFont), esc(line))
 	}
 	fmt.Fprintf(&b, `<rect class="plot-area" x="%s" y="%s" width="%s" height="%s" fill="#fafafa" stroke="none"/>`+"\n",
-		num(left), num(scTop), num(plotW), num(plotH))
+		num(left), num(top), num(plotW), num(plotH))
 	// Grid, ticks and tick labels.
 	for _, t := range xa.ticks {
 		X := tx(t)
 		fmt.Fprintf(&b, `<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#e3e3e3" stroke-width="1"/>`+"\n",
-			num(X), num(scTop), num(X), num(scTop+plotH))
+			num(X), num(top), num(X), num(top+plotH))
 		fmt.Fprintf(&b, `<line class="tick" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333333" stroke-width="1"/>`+"\n",
-			num(X), num(scTop+plotH), num(X), num(scTop+plotH+scTickLen))
+			num(X), num(top+plotH), num(X), num(top+plotH+scTickLen))
 		fmt.Fprintf(&b, `<text class="tick-label" x="%s" y="%s" font-size="%s" text-anchor="middle">%s</text>`+"\n",
-			num(X), num(scTop+plotH+scTickLen+12), num(scTickFont), esc(t.label))
+			num(X), num(top+plotH+scTickLen+12), num(scTickFont), esc(t.label))
 	}
 	for _, t := range ya.ticks {
 		Y := ty(t)
@@ -104,9 +117,9 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 	}
 	// Axes.
 	fmt.Fprintf(&b, `<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333333" stroke-width="1.2"/>`+"\n",
-		num(left), num(scTop+plotH), num(left+plotW), num(scTop+plotH))
+		num(left), num(top+plotH), num(left+plotW), num(top+plotH))
 	fmt.Fprintf(&b, `<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#333333" stroke-width="1.2"/>`+"\n",
-		num(left), num(scTop), num(left), num(scTop+plotH))
+		num(left), num(top), num(left), num(top+plotH))
 	xl, yl := xLabel, yLabel
 	if opt.LogX {
 		xl += " (log scale)"
@@ -115,9 +128,9 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 		yl += " (log scale)"
 	}
 	fmt.Fprintf(&b, `<text class="axis-label" x="%s" y="%s" font-size="12" text-anchor="middle">%s</text>`+"\n",
-		num(left+plotW/2), num(scHeight-12), esc(strings.TrimSpace(xl)))
+		num(left+plotW/2), num(height-12), esc(strings.TrimSpace(xl)))
 	fmt.Fprintf(&b, `<text class="axis-label" x="16" y="%s" font-size="12" text-anchor="middle" transform="rotate(-90 16 %s)">%s</text>`+"\n",
-		num(scTop+plotH/2), num(scTop+plotH/2), esc(strings.TrimSpace(yl)))
+		num(top+plotH/2), num(top+plotH/2), esc(strings.TrimSpace(yl)))
 	// Points.
 	for i := range x {
 		tip := fmt.Sprintf("(%g, %g)", x[i], y[i])

@@ -178,3 +178,43 @@ func TestAxisThinning(t *testing.T) {
 		t.Errorf("labels overlap at 150 px: %v", narrow.ticks)
 	}
 }
+
+// TestScatterTitleFits: a title of any length is drawn whole, on as many
+// lines as it needs, each inside the drawing; the plot moves down and the
+// drawing grows by the extra lines, so nothing overlaps the title.
+func TestScatterTitleFits(t *testing.T) {
+	for _, title := range []string{
+		"",
+		"synflow, 500 cells: ρ = 0.74",
+		"az_nas_trainability, 500 cells (CIFAR-10 test accuracy, per-cell draws): ρ = 0.47 (27 not shown)",
+		strings.Repeat("word ", 60) + strings.Repeat("x", 90),
+	} {
+		svg, err := Scatter(title, "x", "y", []float64{1, 2, 3}, []float64{3, 1, 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		elems := parseXML(t, svg)
+		width, _ := strconv.ParseFloat(elems[0].attrs["width"], 64)
+		height, _ := strconv.ParseFloat(elems[0].attrs["height"], 64)
+		var lines []string
+		plotTop := 0.0
+		for _, e := range elems {
+			switch e.attrs["class"] {
+			case "title":
+				lines = append(lines, e.text)
+				x, _ := strconv.ParseFloat(e.attrs["x"], 64)
+				if half := boldWidth(e.text, scTitleFont) / 2; (x-half < 0 || x+half > width) && strings.Contains(e.text, " ") {
+					t.Errorf("title line %q spans [%g, %g], outside the drawing's width %g", e.text, x-half, x+half, width)
+				}
+			case "plot-area":
+				plotTop, _ = strconv.ParseFloat(e.attrs["y"], 64)
+			}
+		}
+		if got := strings.Join(lines, " "); got != strings.Join(strings.Fields(title), " ") {
+			t.Errorf("title lines %q, want the whole title %q", lines, title)
+		}
+		if extra := scTitleLine * float64(max(len(lines)-1, 0)); plotTop != scTop+extra || height != scHeight+extra {
+			t.Errorf("%d title lines: plot top %g, height %g; want %g and %g", len(lines), plotTop, height, scTop+extra, scHeight+extra)
+		}
+	}
+}
