@@ -54,8 +54,8 @@ type Options struct {
 // first Run and reused for every later seed. Runs of one Search are
 // serialised.
 type Search struct {
-	space    Space
-	opts     Options
+	space   Space
+	opts    Options
 	crits   []Criterion
 	scorers []*scorer
 	// passes are the indices into crits that each scorer scores
