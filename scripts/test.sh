@@ -42,6 +42,10 @@ go vet ./...
 echo "==> go test ./... ($(go env GOVERSION), GOMLX_BACKEND=$GOMLX_BACKEND GOEXPERIMENT=${GOEXPERIMENT:-})"
 go test -count=1 -timeout 30m ./...
 
+# The bootstrap that README.md's note on plain quotes, on the committed study.
+python3 scripts/bootstrap-rho.py docs/study/nb201_per_cell_500_recent.csv plain cifar10valid_test 200 |
+	grep -q '^plain vs cifar10valid_test, 500 cells: rho -0.148, 95% bootstrap interval'
+
 # Every fuzz target (found by name, so a new one is run too) fuzzes for a short
 # budget; -fuzzminimizetime bounds the minimisation of a new input, so that the
 # budget is spent fuzzing. A failure leaves its input in testdata/fuzz/.

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Bootstrap interval of a proxy's Spearman rho in a committed study (Python standard library only).
+
+Usage: scripts/bootstrap-rho.py STUDY.csv PROXY [TARGET_COLUMN] [RESAMPLES]
+  TARGET_COLUMN is a column of ../shared/data/nb201/nb201_accuracy.csv (default cifar10valid_test);
+  prints rho over all rows and the 2.5% and 97.5% quantiles over RESAMPLES (default 1000) resamples
+  of the rows with replacement, seed 0. README.md's note on plain quotes it.
+"""
+import csv
+import os
+import random
+import sys
+
+
+def ranks(v):
+    order = sorted(range(len(v)), key=lambda i: v[i])
+    r = [0.0] * len(v)
+    i = 0
+    while i < len(v):
+        j = i
+        while j + 1 < len(v) and v[order[j + 1]] == v[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            r[order[k]] = (i + j) / 2  # ties share their mean rank
+        i = j + 1
+    return r
+
+
+def spearman(x, y):
+    rx, ry = ranks(x), ranks(y)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    c = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    vx = sum((a - mx) ** 2 for a in rx)
+    vy = sum((b - my) ** 2 for b in ry)
+    return c / (vx * vy) ** 0.5
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    study, proxy = sys.argv[1], sys.argv[2]
+    target = sys.argv[3] if len(sys.argv) > 3 else "cifar10valid_test"
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
+    bench_path = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "nb201", "nb201_accuracy.csv")
+    with open(bench_path) as f:
+        bench = {r["index"]: r for r in csv.DictReader(f)}
+    with open(study) as f:
+        rows = list(csv.DictReader(f))
+    x = [float(r[proxy]) for r in rows]
+    y = [float(bench[r["index"]][target]) for r in rows]
+    rng = random.Random(0)
+    rhos = []
+    for _ in range(n):
+        idx = [rng.randrange(len(x)) for _ in x]
+        rhos.append(spearman([x[i] for i in idx], [y[i] for i in idx]))
+    rhos.sort()
+    print(f"{proxy} vs {target}, {len(x)} cells: rho {spearman(x, y):.3f}, "
+          f"95% bootstrap interval [{rhos[int(0.025 * n)]:.3f}, {rhos[int(0.975 * n)]:.3f}] ({n} resamples)")
+
+
+if __name__ == "__main__":
+    main()
