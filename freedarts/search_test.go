@@ -213,7 +213,16 @@ func TestSharedAblationPasses(t *testing.T) {
 		t.Errorf("naswot with az_nas_expressivity in one scorer: %v", err)
 	}
 	batch := randomBatch(8, 8, 1)
-	group := []Criterion{crits[1], crits[3], crits[5]}
+	for _, group := range [][]Criterion{{crits[1], crits[3], crits[5]}, {crits[4], crits[6]}} {
+		checkSharedPass(t, group, batch)
+	}
+}
+
+// checkSharedPass checks that group's scores from one scorer are those of
+// one scorer each.
+func checkSharedPass(t *testing.T, group []Criterion, batch *Batch) {
+	t.Helper()
+	b := nntest.Backend(t)
 	shared, err := newScorer(b, tinyNB201(t), group, 8, 1e-3)
 	if err != nil {
 		t.Fatal(err)
