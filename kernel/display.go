@@ -81,16 +81,13 @@ func textWidth(s string, fontSize float64) float64 {
 	return float64(n) * fontSize * 0.6
 }
 
-// boldWidth estimates the width of s in bold: a tenth wider than textWidth.
-func boldWidth(s string, fontSize float64) float64 { return 1.1 * textWidth(s, fontSize) }
-
-// wrapWords breaks s at spaces into lines no wider than width in bold at
-// fontSize (a single word wider than that stays whole, on a line of its
+// wrapWords breaks s at spaces into lines no wider than width at fontSize
+// (as textWidth estimates it, which is wide enough for bold text) (a single word wider than that stays whole, on a line of its
 // own); "" has no lines.
 func wrapWords(s string, fontSize, width float64) []string {
 	var lines []string
 	for _, w := range strings.Fields(s) {
-		if n := len(lines); n > 0 && boldWidth(lines[n-1]+" "+w, fontSize) <= width {
+		if n := len(lines); n > 0 && textWidth(lines[n-1]+" "+w, fontSize) <= width {
 			lines[n-1] += " " + w
 			continue
 		}

@@ -89,7 +89,7 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 	for i, line := range lines {
 		// Centred over the plot, unless that would push the line off the
 		// drawing.
-		half := boldWidth(line, scTitleFont) / 2
+		half := textWidth(line, scTitleFont) / 2
 		cx := math.Min(math.Max(left+plotW/2, scTitleMargin+half), scWidth-scTitleMargin-half)
 		fmt.Fprintf(&b, `<text class="title" x="%s" y="%s" font-size="%s" font-weight="bold" text-anchor="middle">%s</text>`+"\n",
 			num(cx), num(22+scTitleLine*float64(i)), num(scTitleFont), esc(line))

@@ -203,7 +203,7 @@ func TestScatterTitleFits(t *testing.T) {
 			case "title":
 				lines = append(lines, e.text)
 				x, _ := strconv.ParseFloat(e.attrs["x"], 64)
-				if half := boldWidth(e.text, scTitleFont) / 2; (x-half < 0 || x+half > width) && strings.Contains(e.text, " ") {
+				if half := textWidth(e.text, scTitleFont) / 2; (x-half < 0 || x+half > width) && strings.Contains(e.text, " ") {
 					t.Errorf("title line %q spans [%g, %g], outside the drawing's width %g", e.text, x-half, x+half, width)
 				}
 			case "plot-area":
