@@ -40,7 +40,21 @@ fi
 go vet ./...
 
 echo "==> go test ./... ($(go env GOVERSION), GOMLX_BACKEND=$GOMLX_BACKEND GOEXPERIMENT=${GOEXPERIMENT:-})"
-go test -count=1 -timeout 30m ./...
+# Go 1.27.4's archsimd partial loads read a whole vector and mask it afterwards, so the go
+# backend's SIMD kernels now and then fault on an operand that ends on an inaccessible page
+# (README.md, "Known crash"). A package whose test binary died of that fault runs once more,
+# with a note; a real failure fails again.
+log=$(mktemp)
+if ! go test -count=1 -timeout 30m ./... 2>&1 | tee "$log"; then
+	if ! grep -q '^fatal error: fault' "$log" || ! grep -q '^simd/archsimd\.Load.*Part' "$log"; then
+		exit 1
+	fi
+	failed=$(awk '$1 == "FAIL" && $2 ~ /\// {print $2}' "$log")
+	echo "==> the upstream SIMD fault (README.md, Known crash) killed a test binary; once more: $failed" >&2
+	# shellcheck disable=SC2086
+	go test -count=1 -timeout 30m $failed
+fi
+rm -f "$log"
 
 # The bootstrap that README.md's note on plain quotes, on the committed study.
 python3 scripts/bootstrap-rho.py docs/study/nb201_per_cell_500_recent.csv plain cifar10valid_test 200 |
