@@ -1,18 +1,14 @@
 package freedarts
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"strconv"
-	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 
+	"github.com/freedarts/freedarts-gonb/internal/sysmem"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -148,7 +144,7 @@ var memAvailable = systemMemAvailable
 // allocations (MemAvailable in /proc/meminfo), lowered to the room left
 // under a cgroup v2 memory limit when there is one. Elsewhere it is 0.
 func systemMemAvailable() int64 {
-	avail := meminfoAvailable()
+	avail := sysmem.Meminfo("MemAvailable")
 	if avail <= 0 {
 		return 0
 	}
@@ -158,48 +154,10 @@ func systemMemAvailable() int64 {
 	return avail
 }
 
-func meminfoAvailable() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(rest)
-		if len(f) == 0 {
-			return 0
-		}
-		kb, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil || kb <= 0 || kb > math.MaxInt64/1024 {
-			return 0
-		}
-		if len(f) > 1 && f[1] != "kB" {
-			return 0
-		}
-		return kb * 1024
-	}
-	return 0
-}
-
 // cgroupRoom is memory.max minus memory.current of this process's cgroup
 // v2 (0: no limit, or not readable).
 func cgroupRoom() int64 {
-	read := func(name string) int64 {
-		b, err := os.ReadFile("/sys/fs/cgroup/" + name)
-		if err != nil {
-			return 0
-		}
-		v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-		if err != nil {
-			return 0 // "max": no limit
-		}
-		return v
-	}
-	limit, cur := read("memory.max"), read("memory.current")
+	limit, cur := sysmem.Cgroup("memory.max"), sysmem.Cgroup("memory.current")
 	if limit <= 0 || cur <= 0 || cur >= limit {
 		return 0
 	}

@@ -12,13 +12,10 @@
 package memlimit
 
 import (
-	"bufio"
-	"fmt"
-	"io"
 	"os"
 	"runtime/debug"
-	"strconv"
-	"strings"
+
+	"github.com/freedarts/freedarts-gonb/internal/sysmem"
 )
 
 // Fraction of the available memory that Default sets as the soft limit.
@@ -40,40 +37,12 @@ func Default() int64 {
 	return limit
 }
 
-// available is the memory this process may use, in bytes; 0 if unknown.
+// available is the memory this process may use, in bytes: the machine's,
+// or its cgroup's limit when that is smaller; 0 if unknown.
 func available() int64 {
-	var total int64
-	if f, err := os.Open("/proc/meminfo"); err == nil {
-		total, _ = memTotal(f)
-		f.Close()
-	}
-	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
-		if c, ok := cgroupMax(string(b)); ok && (total == 0 || c < total) {
-			total = c
-		}
+	total := sysmem.Meminfo("MemTotal")
+	if c := sysmem.Cgroup("memory.max"); c > 0 && (total == 0 || c < total) {
+		total = c
 	}
 	return total
-}
-
-// memTotal reads MemTotal from /proc/meminfo's text, in bytes.
-func memTotal(r io.Reader) (int64, error) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 3 && f[0] == "MemTotal:" && f[2] == "kB" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil || kb <= 0 {
-				return 0, fmt.Errorf("memlimit: MemTotal %q, want a positive number of kB", f[1])
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("memlimit: no MemTotal line")
-}
-
-// cgroupMax reads a cgroup v2 memory.max: a byte count, or "max" (no
-// limit: false).
-func cgroupMax(s string) (int64, bool) {
-	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	return v, err == nil && v > 0
 }
