@@ -79,7 +79,6 @@ func newScorer(b compute.Backend, net Supernet, crits []Criterion, inputSize int
 		return nil, errors.New("no proxies to score alpha with")
 	}
 	crit := crits[0]
-	var observe nn.ActKind
 	for _, c := range crits {
 		if err := c.checkAlpha(); err != nil {
 			return nil, err
@@ -87,10 +86,13 @@ func newScorer(b compute.Backend, net Supernet, crits []Criterion, inputSize int
 		if len(crits) > 1 && (c.Saliency != nil || c.passKey() != crit.passKey()) {
 			return nil, fmt.Errorf("proxies %s cannot share a pass: want Ablate criteria of one dtype, batch norm, initialisation and input", criteriaName(crits))
 		}
-		observe |= c.NetworkObserve
 	}
-	outputs := crit.Saliency
+	outputs, observe := crit.Saliency, crit.SaliencyObserve
 	if outputs == nil { // Ablate: every criterion's score R of the supernet
+		observe = 0
+		for _, c := range crits {
+			observe |= c.NetworkObserve
+		}
 		outputs = func(p *Pass) []*Node {
 			nodes := make([]*Node, len(crits))
 			for i, c := range crits {
@@ -98,8 +100,6 @@ func newScorer(b compute.Backend, net Supernet, crits []Criterion, inputSize int
 			}
 			return nodes
 		}
-	} else {
-		observe = crit.SaliencyObserve
 	}
 	g, err := newScoringGraph(b, net, nn.Options{DType: crit.DType, BN: crit.BN}, inputSize, nn.Alpha, observe, crit.NeedsData, outputs)
 	if err != nil {

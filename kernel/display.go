@@ -81,9 +81,9 @@ func textWidth(s string, fontSize float64) float64 {
 	return float64(n) * fontSize * 0.6
 }
 
-// wrapWords breaks s at spaces into lines no wider than width at fontSize
-// (as textWidth estimates it, which is wide enough for bold text) (a single word wider than that stays whole, on a line of its
-// own); "" has no lines.
+// wrapWords breaks s at spaces into lines no wider than width at fontSize,
+// as textWidth estimates it (wide enough for bold text too). A word wider
+// than that stays whole, on a line of its own; "" has no lines.
 func wrapWords(s string, fontSize, width float64) []string {
 	var lines []string
 	for _, w := range strings.Fields(s) {

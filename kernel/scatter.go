@@ -59,12 +59,14 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 	if err := scatterCheck(x, y, opt); err != nil {
 		return "", err
 	}
-	// A title wider than the plot wraps onto more lines, which move the
-	// plot down and make the drawing taller, so that no word is cut off.
+	// A title wider than the drawing wraps onto more lines, which move the
+	// plot down and make the drawing taller by as much, so that no word is
+	// cut off; the plot keeps its size.
 	lines := wrapWords(title, scTitleFont, scWidth-2*scTitleMargin)
-	top := scTop + scTitleLine*float64(max(len(lines)-1, 0))
-	height := scHeight + top - scTop
-	ya := newAxis(y, opt.LogY, height-top-scBottom, false)
+	extra := scTitleLine * float64(max(len(lines)-1, 0))
+	top, height := scTop+extra, scHeight+extra
+	plotH := scHeight - scTop - scBottom
+	ya := newAxis(y, opt.LogY, plotH, false)
 	// Widen the left margin for long y tick labels, so that they clear the
 	// rotated y-axis label, and the right one for the last x tick label.
 	left := scLeft
@@ -77,7 +79,7 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 		right = textWidth(last.label, scTickFont)/2 + 2
 		xa = newAxis(x, opt.LogX, scWidth-left-right, true)
 	}
-	plotW, plotH := scWidth-left-right, height-top-scBottom
+	plotW := scWidth - left - right
 	px := func(v float64) float64 { return left + xa.frac(v)*plotW }
 	py := func(v float64) float64 { return top + (1-ya.frac(v))*plotH }
 	tx := func(t tick) float64 { return left + xa.fracDomain(t.at)*plotW }
