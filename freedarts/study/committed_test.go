@@ -37,23 +37,21 @@ func TestRecentStudyFidelity(t *testing.T) {
 	for _, c := range cors {
 		rho[c.Proxy+" "+c.Target] = c.Spearman
 	}
-	for _, tc := range []struct {
-		proxy, target string
-		tol           float64
-	}{
-		{"epe_nas", "cifar10valid_test", 0.05}, {"l2_norm", "cifar10valid_test", 0.05},
-		{"zen", "cifar10valid_test", 0.05},
-		{"meco", "cifar10valid_test", 0.05}, {"zico", "cifar10_test", 0.05},
-		{"az_nas", "cifar10_test", 0.05}, {"synflow", "cifar10valid_test", 0.05},
-		{"naswot", "cifar10valid_test", 0.05}, {"jacob_cov", "cifar10valid_test", 0.05},
+	const tol = 0.05 // the fidelity bound
+	for _, tc := range []struct{ proxy, target string }{
+		{"epe_nas", "cifar10valid_test"}, {"l2_norm", "cifar10valid_test"},
+		{"zen", "cifar10valid_test"},
+		{"meco", "cifar10valid_test"}, {"zico", "cifar10_test"},
+		{"az_nas", "cifar10_test"}, {"synflow", "cifar10valid_test"},
+		{"naswot", "cifar10valid_test"}, {"jacob_cov", "cifar10valid_test"},
 	} {
 		got, ok := rho[tc.proxy+" "+tc.target]
 		if !ok {
 			t.Errorf("%s vs %s: not in the study", tc.proxy, tc.target)
 			continue
 		}
-		if want := Published[tc.proxy]; math.Abs(got-want) > tc.tol {
-			t.Errorf("%s vs %s: rho %.3f, published %.3f (%s): off by more than %v", tc.proxy, tc.target, got, want, Sources[tc.proxy], tc.tol)
+		if want := Published[tc.proxy]; math.Abs(got-want) > tol {
+			t.Errorf("%s vs %s: rho %.3f, published %.3f (%s): off by more than %v", tc.proxy, tc.target, got, want, Sources[tc.proxy], tol)
 		}
 	}
 	if got := rho["plain cifar10valid_test"]; got > -0.1 || got < -0.3 {
