@@ -92,15 +92,20 @@ type Correlation struct {
 	Undefined string `json:"undefined,omitempty"`
 }
 
-// MarshalJSON writes an undefined correlation's rho and tau as null, which
-// encoding/json cannot write for NaN.
+// correlationFields is Correlation without its JSON methods.
+type correlationFields Correlation
+
+// correlationJSON is a Correlation as JSON holds it: rho and tau null when
+// Undefined, which encoding/json cannot write for NaN.
+type correlationJSON struct {
+	correlationFields
+	Spearman *float64 `json:"spearman"`
+	Kendall  *float64 `json:"kendall"`
+}
+
+// MarshalJSON writes an undefined correlation's rho and tau as null.
 func (c Correlation) MarshalJSON() ([]byte, error) {
-	type plain Correlation // without this method
-	wire := struct {
-		plain
-		Spearman *float64 `json:"spearman"`
-		Kendall  *float64 `json:"kendall"`
-	}{plain: plain(c)}
+	wire := correlationJSON{correlationFields: correlationFields(c)}
 	if c.Undefined == "" {
 		wire.Spearman, wire.Kendall = &c.Spearman, &c.Kendall
 	}
@@ -109,16 +114,11 @@ func (c Correlation) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads what MarshalJSON writes: a null rho or tau is NaN.
 func (c *Correlation) UnmarshalJSON(b []byte) error {
-	type plain Correlation
-	var wire struct {
-		plain
-		Spearman *float64 `json:"spearman"`
-		Kendall  *float64 `json:"kendall"`
-	}
+	var wire correlationJSON
 	if err := json.Unmarshal(b, &wire); err != nil {
 		return err
 	}
-	*c = Correlation(wire.plain)
+	*c = Correlation(wire.correlationFields)
 	c.Spearman, c.Kendall = math.NaN(), math.NaN()
 	if wire.Spearman != nil {
 		c.Spearman = *wire.Spearman
