@@ -215,9 +215,10 @@ func (s *Search) Close() {
 }
 
 // Trace builds, without compiling, the scoring graph of the first pass
-// (the first criterion's, with the criteria that share it) for a batch of batchSize images (data-free criteria: one
-// image, or their GaussianInput) and hands its pass and outputs to visit:
-// what the benchmark counts FLOPs on is what Run executes.
+// (the first criterion's, with the criteria that share it) for a batch of
+// batchSize images (data-free criteria: one image, or their
+// GaussianInput) and hands its pass and outputs to visit: what the
+// benchmark counts FLOPs on is what Run executes.
 func (s *Search) Trace(batchSize int, visit func(p *Pass, outputs []*Node)) error {
 	sc := s.scorers[0]
 	if !sc.crits[0].NeedsData {
