@@ -76,12 +76,19 @@ func (b *Backend) Compute() string { return Compute(b.Config) }
 // (resolved, see Config): cfg and, when set, the binary's GOEXPERIMENT. Same
 // seed and same Compute give the same scores; the go backend's SIMD kernels
 // (GOEXPERIMENT=simd) sum float32 products in another order, so its scores
-// differ from a plain build's in their last digits.
+// differ from a plain build's in their last digits. A SIMD build runs only
+// the matmul kernels in SIMD (simd_on.go): " simd=matmul" says so, since
+// scores of builds that also ran GoMLX's SIMD element-wise kernels (the
+// committed studies before 2026-12-06) differ from its in their last digits.
 func Compute(cfg string) string {
-	if exp := GoExperiment(); exp != "" {
-		return cfg + " GOEXPERIMENT=" + exp
+	exp := GoExperiment()
+	if exp == "" {
+		return cfg
 	}
-	return cfg
+	if len(simdOps) > 0 {
+		exp += " simd=matmul"
+	}
+	return cfg + " GOEXPERIMENT=" + exp
 }
 
 // Open returns the backend that explicit names, resolved by Config ("" is
@@ -103,6 +110,10 @@ func Open(explicit string) (*Backend, error) {
 		if err := checkXLA(cfg); err != nil {
 			return nil, err
 		}
+	}
+	if name == "go" && simdOpsErr != nil {
+		return nil, fmt.Errorf("backend %q: this GOEXPERIMENT=simd build could not switch off GoMLX's SIMD element-wise kernels, "+
+			"which can crash it (README.md, Backends): %w; build without GOEXPERIMENT=simd", cfg, simdOpsErr)
 	}
 	b, err := newWithConfig(cfg)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/freedarts/freedarts-gonb/internal/gomlxpriv"
 )
 
 func TestConfig(t *testing.T) {
@@ -82,9 +84,40 @@ func TestCompute(t *testing.T) {
 	if exp != "" {
 		want += " GOEXPERIMENT=" + exp
 	}
+	if simdBuild {
+		want += " simd=matmul"
+	}
 	b := &Backend{Config: Default}
 	if got := b.Compute(); got != want || Compute(Default) != want {
 		t.Errorf("%q: Compute() %q, Compute(cfg) %q, want %q", Default, got, Compute(Default), want)
+	}
+}
+
+// TestSIMDElementwiseOff: a SIMD build runs none of GoMLX's portable-SIMD
+// element-wise executors (the ones whose tail loads fault, guardpage_test.go),
+// and switched off all 21 of compute v0.1.14; a plain build has none to
+// switch off. A GoMLX upgrade that renames them fails here, not in a crash.
+func TestSIMDElementwiseOff(t *testing.T) {
+	if simdOpsErr != nil {
+		t.Fatal(simdOpsErr)
+	}
+	if !simdBuild {
+		if len(simdOps) != 0 {
+			t.Errorf("plain build switched off %v", simdOps)
+		}
+		return
+	}
+	for _, op := range []string{"Add", "Sub", "Mul", "Div", "Max", "Min", "Exp", "Sqrt", "ReduceSum", "ReduceMax"} {
+		if !slices.ContainsFunc(simdOps, func(s string) bool { return strings.HasPrefix(s, op+": ") }) {
+			t.Errorf("the SIMD executor of %s was not switched off; switched off: %v", op, simdOps)
+		}
+	}
+	if len(simdOps) != 21 {
+		t.Errorf("switched off %d SIMD executors, want compute v0.1.14's 21: %v", len(simdOps), simdOps)
+	}
+	// Switching off again finds none left.
+	if again, err := gomlxpriv.RemoveExecutors(gomlxpriv.IsSIMDElementwise); err != nil || len(again) != 0 {
+		t.Errorf("a second pass dropped %v (%v)", again, err)
 	}
 }
 

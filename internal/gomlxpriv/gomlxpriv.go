@@ -1,6 +1,7 @@
 // Package gomlxpriv reads and writes private fields of GoMLX's graph nodes
-// (github.com/gomlx/gomlx/core/graph, laid out as in v0.28.16) that GoMLX
-// has no public API for. It exists so that this is done in one place: no
+// (github.com/gomlx/gomlx/core/graph, laid out as in v0.28.16) and of its go
+// backend's buffers (github.com/gomlx/compute v0.1.14) that GoMLX has no
+// public API for. It exists so that this is done in one place: no
 // other package of FreeDARTS may use reflect or unsafe on GoMLX's types.
 //
 // Each access is one function, which checks the layout it relies on (field
@@ -21,8 +22,11 @@ package gomlxpriv
 import (
 	"fmt"
 	"reflect"
+	"runtime"
+	"strings"
 	"unsafe"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
@@ -149,4 +153,113 @@ func convKernelOutputAxis(n *graph.Node) (int, error) {
 		return 0, fmt.Errorf("graph.%s.%s.%s is %d, out of the kernel rank %d", p.Type().Name(), convAxes, convKernelOutputChannels, axis, rank)
 	}
 	return axis, nil
+}
+
+// The go backend's buffer fields written by SetBufferStorage, as named in
+// github.com/gomlx/compute v0.1.14 (internal/gobackend.Buffer). They are
+// exported fields of a type in an internal package: reflect can set them,
+// a Go program cannot name them.
+const (
+	// bufferRawBytes is gobackend.Buffer.RawBytes, the buffer's storage.
+	bufferRawBytes = "RawBytes"
+	// bufferFlat is gobackend.Buffer.Flat, a typed slice over RawBytes.
+	bufferFlat = "Flat"
+)
+
+// SetBufferStorage makes raw the storage of buf, a buffer of GoMLX's go
+// backend, so that a test can place an operand where it wants it (against an
+// inaccessible page, to reproduce an out-of-bounds read of a kernel). raw must
+// hold exactly the buffer's bytes. It returns a function that puts the old
+// storage back, to be called before buf is finalized (the backend pools a
+// finalized buffer's storage), or an error, touching nothing, when buf is not
+// a go backend buffer of the expected layout.
+func SetBufferStorage(buf compute.Buffer, raw []byte) (restore func(), err error) {
+	v := reflect.ValueOf(buf)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("buffer is a %T, not a pointer to the go backend's Buffer struct", buf)
+	}
+	s := v.Elem()
+	rawField, flatField := s.FieldByName(bufferRawBytes), s.FieldByName(bufferFlat)
+	switch {
+	case !rawField.IsValid() || rawField.Type() != reflect.TypeFor[[]byte]() || !rawField.CanSet():
+		return nil, fmt.Errorf("%s has no settable []byte field %s", s.Type(), bufferRawBytes)
+	case !flatField.IsValid() || flatField.Kind() != reflect.Interface || !flatField.CanSet():
+		return nil, fmt.Errorf("%s has no settable interface field %s", s.Type(), bufferFlat)
+	}
+	flat := flatField.Elem()
+	if flat.Kind() != reflect.Slice {
+		return nil, fmt.Errorf("%s.%s holds a %s, not a slice", s.Type(), bufferFlat, flat.Type())
+	}
+	elem := flat.Type().Elem()
+	if want := flat.Len() * int(elem.Size()); len(raw) != want || want == 0 {
+		return nil, fmt.Errorf("storage of %d bytes for a buffer of %d %s (%d bytes)", len(raw), flat.Len(), elem, want)
+	}
+	oldRaw, oldFlat := rawField.Interface(), flat.Interface()
+	rawField.Set(reflect.ValueOf(raw))
+	flatField.Set(reflect.SliceAt(elem, unsafe.Pointer(unsafe.SliceData(raw)), flat.Len()))
+	return func() {
+		rawField.Set(reflect.ValueOf(oldRaw))
+		flatField.Set(reflect.ValueOf(oldFlat))
+	}, nil
+}
+
+// executorEntry mirrors the element type of the go backend's executor
+// registry (internal/gobackend.executorEntry: a RegisterPriority, an int, and
+// a NodeExecutor, a func). Only the layout matters: the func is never called
+// through this type, only its name is read and the entry copied.
+type executorEntry struct {
+	priority int
+	executor func()
+}
+
+// nodeExecutors is the go backend's registry of op executors, per op type, in
+// descending order of priority (internal/gobackend.nodeExecutors).
+//
+//go:linkname nodeExecutors github.com/gomlx/compute/internal/gobackend.nodeExecutors
+var nodeExecutors [compute.OpTypeLast][]executorEntry
+
+// executorName is the function name of an executor, e.g.
+// "github.com/gomlx/compute/internal/gobackend/ops.execAddSIMD".
+func executorName(e executorEntry) string {
+	if f := runtime.FuncForPC(reflect.ValueOf(e.executor).Pointer()); f != nil {
+		return f.Name()
+	}
+	return ""
+}
+
+// IsSIMDElementwise reports whether the go backend executor named name is one
+// of GoMLX's portable-SIMD kernels (ops.execAddSIMD, ops.execExpSIMD,
+// fusedops.execFusedSoftmaxSIMD, ...; compute v0.1.14 has 21, all named so),
+// which only GOEXPERIMENT=simd builds register.
+func IsSIMDElementwise(name string) bool { return strings.HasSuffix(name, "SIMD") }
+
+// RemoveExecutors drops from the go backend's op registry every executor
+// whose function name drop accepts, so that the op runs on the next executor
+// of lower priority, and returns "Op: name" for each one dropped. It must run
+// before any graph executes (an executable caches the index of the executor
+// that worked), i.e. at package initialisation. An op left with no executor
+// is an error, and nothing is changed.
+func RemoveExecutors(drop func(name string) bool) ([]string, error) {
+	var dropped []string
+	var kept [compute.OpTypeLast][]executorEntry
+	for op, entries := range nodeExecutors {
+		for _, e := range entries {
+			name := executorName(e)
+			if name == "" {
+				return nil, fmt.Errorf("an executor of %s has no function name: the go backend's registry layout changed", compute.OpType(op))
+			}
+			if drop(name) {
+				dropped = append(dropped, fmt.Sprintf("%s: %s", compute.OpType(op), name))
+				continue
+			}
+			kept[op] = append(kept[op], e)
+		}
+		if len(entries) > 0 && len(kept[op]) == 0 {
+			return nil, fmt.Errorf("dropping every executor of %s would leave it none", compute.OpType(op))
+		}
+	}
+	for op := range kept {
+		nodeExecutors[op] = kept[op]
+	}
+	return dropped, nil
 }

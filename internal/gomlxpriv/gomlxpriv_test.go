@@ -1,8 +1,11 @@
 package gomlxpriv
 
 import (
+	"fmt"
+	"os"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -16,6 +19,17 @@ import (
 func layoutChanged(t *testing.T, access string, err error) {
 	t.Helper()
 	t.Fatalf("%s: %v: a GoMLX upgrade changed a private layout that gomlxpriv relies on; see the package doc", access, err)
+}
+
+// TestMain switches GoMLX's SIMD element-wise kernels off, as
+// freedarts/backend does for every other package: their tail loads can fault
+// (freedarts/backend/simd_on.go).
+func TestMain(m *testing.M) {
+	if _, err := RemoveExecutors(IsSIMDElementwise); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
 }
 
 func newBackend(t *testing.T) compute.Backend {
@@ -138,5 +152,39 @@ func TestConvKernelOutputAxis(t *testing.T) {
 	}
 	if _, ok := ConvKernelOutputAxis(Neg(x)); ok {
 		t.Error("ConvKernelOutputAxis of a Neg node returned ok")
+	}
+}
+
+// TestSetBufferStorage: a go backend buffer computes from the storage
+// SetBufferStorage gives it, and gets its own back from restore.
+func TestSetBufferStorage(t *testing.T) {
+	b := newBackend(t)
+	buf, err := b.BufferFromFlatData(0, []float32{1, 2, 3}, shapes.Make(dtypes.Float32, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := []float32{10, 20, 30}
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(&mine[0])), 4*len(mine))
+	restore, err := SetBufferStorage(buf, raw)
+	if err != nil {
+		layoutChanged(t, "SetBufferStorage", err)
+	}
+	x, err := tensors.FromBuffer(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := MustExecOnce(b, func(x *Node) *Node { return AddScalar(x, 1) }, x)
+	if v := got.Value().([]float32); !slices.Equal(v, []float32{11, 21, 31}) {
+		t.Errorf("computed from the new storage: %v, want [11 21 31]", v)
+	}
+	restore()
+	if flat, err := buf.Data(); err != nil || !slices.Equal(flat.([]float32), []float32{1, 2, 3}) {
+		t.Errorf("after restore: %v %v, want [1 2 3]", flat, err)
+	}
+	if _, err := SetBufferStorage(buf, raw[:8]); err == nil {
+		t.Error("storage of the wrong size accepted")
+	}
+	if _, err := SetBufferStorage(nil, raw); err == nil {
+		t.Error("a nil buffer accepted")
 	}
 }
