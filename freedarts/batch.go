@@ -20,7 +20,9 @@ type Batches func(seed uint64) (*Batch, error)
 
 // Sample is the Batches of n images of d drawn with SampleBatch: a search
 // with it is reproducible from the seed, and the command line, the
-// notebooks and the benchmarks see the same batches.
+// notebooks and the benchmarks see the same batches. A nil d or an n out
+// of range is reported by the first batch drawn (Search.Run), as
+// SampleBatch reports it.
 func Sample(d *cifar10.Dataset, n int) Batches {
 	return func(seed uint64) (*Batch, error) { return SampleBatch(d, n, seed) }
 }
@@ -41,6 +43,9 @@ func SampleAugmentedBatch(d *cifar10.Dataset, n int, seed uint64) (*Batch, error
 }
 
 func sampleBatch(d *cifar10.Dataset, n int, seed uint64, augment bool) (*Batch, error) {
+	if d == nil {
+		return nil, fmt.Errorf("batch of %d images: the data set is nil, want one from cifar10.Load", n)
+	}
 	if n < 1 || n > d.Len() {
 		return nil, fmt.Errorf("batch of %d images: the data set has %d", n, d.Len())
 	}
@@ -51,7 +56,10 @@ func sampleBatch(d *cifar10.Dataset, n int, seed uint64, augment bool) (*Batch, 
 	if augment {
 		augs = make([]cifar10.Augmentation, n)
 		for i := range augs {
-			augs[i] = cifar10.RandomAugmentation(rng)
+			var err error
+			if augs[i], err = cifar10.RandomAugmentation(rng); err != nil {
+				return nil, err
+			}
 		}
 	}
 	images, labels, err := d.Gather(idx, augs, cifar10.NHWC)

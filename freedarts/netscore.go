@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
+	"github.com/freedarts/freedarts-gonb/spaces"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -97,6 +98,10 @@ type NetScore struct {
 
 // NewNetScorer prepares scoring with crits on inputs of inputSize².
 func NewNetScorer(b compute.Backend, crits []Criterion, inputSize int) (*NetScorer, error) {
+	if spaces.IsNil(b) {
+		// Refused here, not at the first Score deep inside GoMLX.
+		return nil, errors.New("network scorer: backend is nil, want a compute.Backend (backend.Shared(\"\") has one)")
+	}
 	if len(crits) == 0 {
 		return nil, fmt.Errorf("no proxies to score networks with")
 	}
@@ -134,8 +139,8 @@ func NewNetScorer(b compute.Backend, crits []Criterion, inputSize int) (*NetScor
 // and its graphs prepared here, and compiled at the first ScoreArch of
 // each batch shape. Close releases them.
 func NewSupernetScorer(b compute.Backend, crits []Criterion, super Supernet, inputSize int) (*NetScorer, error) {
-	if super == nil {
-		return nil, fmt.Errorf("no supernet to score the cells of")
+	if spaces.IsNil(super) {
+		return nil, errors.New("supernet scorer: supernet is nil, want a built supernet (e.g. nb201.NewSupernet(cfg))")
 	}
 	s, err := NewNetScorer(b, crits, inputSize)
 	if err != nil {
@@ -183,8 +188,23 @@ func (s *NetScorer) prepareCells(g passGroup) (*cellPass, error) {
 	return &cellPass{graph: sg, exec: exec, args: argTensors{backend: s.backend}, specs: sg.specs}, nil
 }
 
+// ready says why s cannot score: nil, or not made by NewNetScorer.
+func (s *NetScorer) ready(op string) error {
+	switch {
+	case s == nil:
+		return fmt.Errorf("network scorer: %s on a nil *NetScorer, want one from NewNetScorer or NewSupernetScorer", op)
+	case s.backend == nil:
+		return fmt.Errorf("network scorer: %s on a NetScorer not made by NewNetScorer or NewSupernetScorer", op)
+	}
+	return nil
+}
+
 // Close releases the graphs and tensors of ScoreArch; Score needs none.
+// Closing twice, or a nil scorer, does nothing.
 func (s *NetScorer) Close() {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.cells {
@@ -196,11 +216,17 @@ func (s *NetScorer) Close() {
 	s.cells = nil
 }
 
-// Criteria are the scorer's criteria, in the order of NetScore.Scores.
-func (s *NetScorer) Criteria() []Criterion { return s.crits }
+// Criteria are the scorer's criteria, in the order of NetScore.Scores
+// (none for a nil scorer).
+func (s *NetScorer) Criteria() []Criterion {
+	if s == nil {
+		return nil
+	}
+	return s.crits
+}
 
 // NeedsData says whether any criterion needs a labelled batch.
-func (s *NetScorer) NeedsData() bool { return NeedData(s.crits...) }
+func (s *NetScorer) NeedsData() bool { return s != nil && NeedData(s.crits...) }
 
 // netOptions are the build options of group g's pass. Concrete networks
 // are the trained ones: affine BN, as the benchmark.
@@ -211,6 +237,12 @@ func netOptions(g passGroup) nn.Options {
 // Score initialises net from seed and computes every criterion. batch is
 // required when a criterion needs data.
 func (s *NetScorer) Score(net Supernet, seed uint64, batch *Batch) (*NetScore, error) {
+	if err := s.ready("Score"); err != nil {
+		return nil, err
+	}
+	if spaces.IsNil(net) {
+		return nil, errors.New("network scorer: network is nil, want a built network (e.g. nb201.NewNetwork(cfg, arch))")
+	}
 	return s.scoreGroups(seed, func(i int) ([]float64, error) { return s.scoreGroup(net, s.groups[i], seed, batch) })
 }
 
@@ -227,6 +259,9 @@ func (s *NetScorer) Score(net Supernet, seed uint64, batch *Batch) (*NetScore, e
 // is one execution of the graphs compiled for the first cell of its batch
 // shape.
 func (s *NetScorer) ScoreArch(arch Arch, seed uint64, batch *Batch) (*NetScore, error) {
+	if err := s.ready("ScoreArch"); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.super == nil {
@@ -358,8 +393,8 @@ func (s *NetScorer) execute(g passGroup, exec *Exec, args []any) ([]float64, err
 // specs: per alpha, one flag per entry (row-major), from arch.Kept. arch
 // must mark every alpha of the supernet, in its shape, and no other.
 func oneHotMask(specs []nn.ParamSpec, arch Arch) (map[string][]bool, error) {
-	if arch == nil {
-		return nil, errors.New("no architecture to score")
+	if spaces.IsNil(arch) {
+		return nil, errors.New("supernet scorer: no architecture to score (nil), want one of the supernet's space (e.g. an nb201.Arch)")
 	}
 	kept := arch.Kept()
 	mask := map[string][]bool{}

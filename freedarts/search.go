@@ -10,6 +10,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
+	"github.com/freedarts/freedarts-gonb/internal/quote"
+	"github.com/freedarts/freedarts-gonb/spaces"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -62,12 +64,15 @@ type Search struct {
 	// (alphaPasses).
 	passes   [][]int
 	alphaStd float64
+	// closed: Close has run, so the scorers are gone (a Search not made by
+	// New has none either, and says so differently).
+	closed bool
 }
 
 // New prepares a search of space with opts.
 func New(space Space, opts Options) (*Search, error) {
-	if space == nil {
-		return nil, errors.New("search: no space")
+	if spaces.IsNil(space) {
+		return nil, errors.New("search: space is nil, want a built space (e.g. nb201.NewSpace(nb201.DefaultConfig()))")
 	}
 	crits, err := opts.criteria()
 	if err != nil {
@@ -78,7 +83,7 @@ func New(space Space, opts Options) (*Search, error) {
 	}
 	switch {
 	case !slices.Contains(EnsembleNames(), opts.Ensemble):
-		return nil, fmt.Errorf("search: unknown ensemble %q (want one of %s)", opts.Ensemble, strings.Join(EnsembleNames(), ", "))
+		return nil, fmt.Errorf("search: unknown ensemble %s (want one of %s)", quote.Max(opts.Ensemble, 60), strings.Join(EnsembleNames(), ", "))
 	case opts.Prune < 0:
 		return nil, fmt.Errorf("search: prune %d, want >= 0 (0: one-shot selection)", opts.Prune)
 	case opts.Draws < 0:
@@ -87,6 +92,9 @@ func New(space Space, opts Options) (*Search, error) {
 		return nil, fmt.Errorf("search: alpha std %g, want a finite value > 0 (or 0 for the space's %g)", opts.AlphaStd, space.AlphaStd())
 	case NeedData(crits...) && opts.Data == nil:
 		return nil, fmt.Errorf("search: proxy %s needs labelled images: set Options.Data (e.g. freedarts.Sample(dataset, 64))", criteriaName(crits))
+	}
+	if opts.Backend != nil && opts.Backend.Backend == nil {
+		return nil, errors.New("search: Options.Backend holds no compute backend, want one from backend.Open or backend.Shared (or nil for the default)")
 	}
 	opts.Draws = max(opts.Draws, 1)
 	alphaStd := opts.AlphaStd
@@ -140,8 +148,15 @@ func Run(space Space, opts Options, seed uint64) (*Result, error) {
 func (o Options) criteria() ([]Criterion, error) {
 	switch {
 	case len(o.Criteria) > 0 && o.Proxy != "":
-		return nil, fmt.Errorf("search: both Proxy %q and Criteria are set, want one", o.Proxy)
+		return nil, fmt.Errorf("search: both Proxy %s and Criteria are set, want one", quote.Max(o.Proxy, 60))
 	case len(o.Criteria) > 0:
+		for i, c := range o.Criteria {
+			// A Criterion{} would fail later with a message about an
+			// unnamed proxy; say which entry it is.
+			if c.Name == "" {
+				return nil, fmt.Errorf("search: Criteria[%d] has no Name, want a criterion from LookupCriterion (or a copy of one)", i)
+			}
+		}
 		return o.Criteria, nil
 	case o.Proxy == "":
 		return LookupCriteria("synflow")
@@ -157,25 +172,71 @@ func criteriaName(crits []Criterion) string {
 	return strings.Join(names, ",")
 }
 
-// Space is the space searched.
-func (s *Search) Space() Space { return s.space }
+// ready says why s cannot run op: nil, not made by New, or closed. The
+// accessors below that return no error give the zero value instead.
+func (s *Search) ready(op string) error {
+	switch {
+	case s == nil:
+		return fmt.Errorf("search: %s on a nil *Search, want one from freedarts.New", op)
+	case s.closed:
+		return fmt.Errorf("search: %s after Close", op)
+	case len(s.scorers) == 0:
+		return fmt.Errorf("search: %s on a Search not made by freedarts.New", op)
+	}
+	return nil
+}
 
-// Backend is the backend the scores are computed on.
-func (s *Search) Backend() *backend.Backend { return s.opts.Backend }
+// Space is the space searched (nil for a nil Search).
+func (s *Search) Space() Space {
+	if s == nil {
+		return nil
+	}
+	return s.space
+}
 
-// AlphaStd is the scale alpha is drawn at.
-func (s *Search) AlphaStd() float64 { return s.alphaStd }
+// Backend is the backend the scores are computed on (nil for a nil
+// Search).
+func (s *Search) Backend() *backend.Backend {
+	if s == nil {
+		return nil
+	}
+	return s.opts.Backend
+}
 
-// Criteria are the criteria, in the order of Options.
-func (s *Search) Criteria() []Criterion { return s.crits }
+// AlphaStd is the scale alpha is drawn at (0 for a nil Search).
+func (s *Search) AlphaStd() float64 {
+	if s == nil {
+		return 0
+	}
+	return s.alphaStd
+}
+
+// Criteria are the criteria, in the order of Options (none for a nil
+// Search).
+func (s *Search) Criteria() []Criterion {
+	if s == nil {
+		return nil
+	}
+	return s.crits
+}
 
 // Params are the parameters of the first criterion's supernet, in graph
-// order (SynFlow's has no batch norm; the data criteria's has).
-func (s *Search) Params() []nn.ParamSpec { return s.scorers[0].graph.specs }
+// order (SynFlow's has no batch norm; the data criteria's has). They are
+// the compiled graph's, so a closed Search has none: an error.
+func (s *Search) Params() ([]nn.ParamSpec, error) {
+	if err := s.ready("Params"); err != nil {
+		return nil, err
+	}
+	return s.scorers[0].graph.specs, nil
+}
 
 // Name describes the criteria and plan, e.g. "synflow",
-// "rank(synflow,snip)", "rank(synflowx5)" or "synflow+prune1".
+// "rank(synflow,snip)", "rank(synflowx5)" or "synflow+prune1" ("" for a
+// Search without criteria: nil, or not made by New).
 func (s *Search) Name() string {
+	if s == nil || len(s.crits) == 0 {
+		return ""
+	}
 	names := make([]string, len(s.crits))
 	for i, c := range s.crits {
 		names[i] = c.Name
@@ -194,11 +255,14 @@ func (s *Search) Name() string {
 }
 
 // NeedsData says whether any criterion needs a labelled batch.
-func (s *Search) NeedsData() bool { return NeedData(s.crits...) }
+func (s *Search) NeedsData() bool { return s != nil && NeedData(s.crits...) }
 
 // CompileSeconds is the one-off compilation of every criterion's graph
 // (0 before the first Run).
 func (s *Search) CompileSeconds() float64 {
+	if s == nil {
+		return 0
+	}
 	total := 0.0
 	for _, sc := range s.scorers {
 		total += sc.compileSeconds
@@ -206,12 +270,16 @@ func (s *Search) CompileSeconds() float64 {
 	return total
 }
 
-// Close releases the compiled graphs and their argument tensors.
+// Close releases the compiled graphs and their argument tensors. Closing
+// twice, or a nil Search, does nothing.
 func (s *Search) Close() {
+	if s == nil {
+		return
+	}
 	for _, sc := range s.scorers {
 		sc.Close()
 	}
-	s.scorers = nil
+	s.scorers, s.closed = nil, true
 }
 
 // Trace builds, without compiling, the scoring graph of the first pass
@@ -220,6 +288,17 @@ func (s *Search) Close() {
 // GaussianInput) and hands its pass and outputs to visit: what the
 // benchmark counts FLOPs on is what Run executes.
 func (s *Search) Trace(batchSize int, visit func(p *Pass, outputs []*Node)) error {
+	if err := s.ready("Trace"); err != nil {
+		return err
+	}
+	if visit == nil {
+		return errors.New("search: Trace with a nil visit function, want one that reads the pass and its outputs")
+	}
+	if batchSize < 1 {
+		// Checked before a data-free criterion replaces it, so that a bad
+		// size is an error whatever the criterion.
+		return fmt.Errorf("search: Trace with a batch of %d images, want >= 1", batchSize)
+	}
 	sc := s.scorers[0]
 	if !sc.crits[0].NeedsData {
 		batchSize = max(1, sc.crits[0].GaussianInput)
@@ -231,8 +310,8 @@ func (s *Search) Trace(batchSize int, visit func(p *Pass, outputs []*Node)) erro
 // architecture. The batch of data criteria comes from Options.Data.
 // Seconds in the result add up every scoring pass.
 func (s *Search) Run(seed uint64) (*Result, error) {
-	if s.scorers == nil {
-		return nil, errors.New("search: Run after Close")
+	if err := s.ready("Run"); err != nil {
+		return nil, err
 	}
 	var batch *Batch
 	if s.NeedsData() {

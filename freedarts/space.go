@@ -2,9 +2,11 @@ package freedarts
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
+	"github.com/freedarts/freedarts-gonb/internal/quote"
 	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
@@ -36,8 +38,12 @@ type ScoreMatrix struct {
 }
 
 // Range returns the smallest non-zero and the largest |score| of the
-// matrix, pruned entries left out (0, 0 when no score is non-zero).
+// matrix, pruned entries left out (0, 0 when no score is non-zero, or m is
+// nil).
 func (m *ScoreMatrix) Range() (lo, hi float64) {
+	if m == nil {
+		return 0, 0
+	}
 	lo = math.Inf(1)
 	for _, row := range m.Values {
 		for _, v := range row {
@@ -78,6 +84,9 @@ type Result struct {
 
 // Matrix returns the scores of the named alpha.
 func (r *Result) Matrix(alpha string) (*ScoreMatrix, error) {
+	if r == nil {
+		return nil, fmt.Errorf("no result (a nil *Result) to take alpha %s of", quote.Max(alpha, 60))
+	}
 	for i := range r.Scores {
 		if r.Scores[i].Name == alpha {
 			return &r.Scores[i], nil
@@ -87,7 +96,7 @@ func (r *Result) Matrix(alpha string) (*ScoreMatrix, error) {
 	for i, m := range r.Scores {
 		names[i] = m.Name
 	}
-	return nil, fmt.Errorf("result of %s has no alpha %q (it has %q)", r.Space, alpha, names)
+	return nil, fmt.Errorf("result of %s has no alpha %s (it has %q)", r.Space, quote.Max(alpha, 60), names)
 }
 
 // resultFields is Result without its methods, for the JSON codec.
@@ -103,7 +112,7 @@ type resultJSON struct {
 // values as through a pointer.
 func (r Result) MarshalJSON() ([]byte, error) {
 	arch := ""
-	if r.Arch != nil {
+	if !spaces.IsNil(r.Arch) { // a nil *T too, whose String would panic
 		arch = r.Arch.String()
 	}
 	return json.Marshal(resultJSON{resultFields: (*resultFields)(&r), Arch: arch})
@@ -114,6 +123,9 @@ func (r Result) MarshalJSON() ([]byte, error) {
 // built-in space's package registers it), so that it has its own type
 // again; otherwise it keeps its encoding and the Kept entries of the scores.
 func (r *Result) UnmarshalJSON(data []byte) error {
+	if r == nil {
+		return errors.New("decoding a result into a nil *Result, want a pointer to a Result")
+	}
 	j := resultJSON{resultFields: (*resultFields)(r)}
 	if err := json.Unmarshal(data, &j); err != nil {
 		return err

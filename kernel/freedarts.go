@@ -154,8 +154,8 @@ func ShowArch(a spaces.Arch) error {
 
 // archViews renders a for ArchHTML and as text.
 func archViews(a spaces.Arch) (html, text string, err error) {
-	if a == nil {
-		return "", "", errors.New("arch: no architecture")
+	if spaces.IsNil(a) { // a nil *T as well: its Cells or String would panic
+		return "", "", errors.New("arch: no architecture (nil)")
 	}
 	if c, ok := a.(spaces.CellArch); ok {
 		if cells := c.Cells(); len(cells) > 0 {

@@ -19,7 +19,7 @@ import (
 )
 
 func TestKeepValue(t *testing.T) {
-	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	inGoNB(t)
 	res := &freedarts.Result{Space: "nb201", Proxy: "synflow", Arch: nb201.Arch{3, 3, 1, 2, 3, 4},
 		Scores: []freedarts.ScoreMatrix{{Name: nb201.AlphaName, Values: [][]float64{{1, 2}}}}}
 	if err := Keep("value", *res); err != nil {
@@ -44,7 +44,7 @@ func TestKeepValue(t *testing.T) {
 // their typed Arch. (The test binary imports both spaces itself, so this
 // checks the round trip, not handover.go's imports of them.)
 func TestRecallRegistersSpaces(t *testing.T) {
-	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	inGoNB(t)
 	g, err := darts.LookupGenotype("DARTS_V2")
 	if err != nil {
 		t.Fatal(err)

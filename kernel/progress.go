@@ -61,10 +61,15 @@ func NewProgressWriter(w io.Writer, total int, label string) *Progress {
 	return p
 }
 
+// inert says whether p is nil or a zero Progress (not made by NewProgress,
+// so without a clock or an output): such a bar ignores every call and
+// renders as nothing, so that code can take an optional bar.
+func (p *Progress) inert() bool { return p == nil || p.now == nil }
+
 // Add advances the bar by n steps. Calls after Done are ignored, and so are
 // calls on a nil *Progress, so that code can take an optional bar.
 func (p *Progress) Add(n int) {
-	if p == nil {
+	if p.inert() {
 		return
 	}
 	p.mu.Lock()
@@ -81,7 +86,7 @@ func (p *Progress) Add(n int) {
 // Done renders the final state (and ends the text line). Calling it again, or on a nil
 // *Progress, is a no-op.
 func (p *Progress) Done() {
-	if p == nil {
+	if p.inert() {
 		return
 	}
 	p.mu.Lock()
@@ -98,8 +103,11 @@ func (p *Progress) Done() {
 	}
 }
 
-// Count returns the number of steps added so far.
+// Count returns the number of steps added so far (0 for a nil Progress).
 func (p *Progress) Count() int {
+	if p.inert() {
+		return 0
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.n
@@ -108,6 +116,9 @@ func (p *Progress) Count() int {
 // String returns the current text rendering (without "\r"), e.g.
 // "scoring [##########----------] 50/100  50%  1.2s".
 func (p *Progress) String() string {
+	if p.inert() {
+		return ""
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.textLocked()
@@ -115,6 +126,9 @@ func (p *Progress) String() string {
 
 // HTML returns the current HTML rendering (a <div class="freedarts-progress">).
 func (p *Progress) HTML() string {
+	if p.inert() {
+		return ""
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.htmlLocked()

@@ -17,6 +17,7 @@ package spaces
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -211,7 +212,13 @@ func New(name string, shape Shape) (Space, error) {
 			return nil, fmt.Errorf("space %s: %s %d, want at most %d (the limit of every space)", name, v.flag, v.v, v.max)
 		}
 	}
-	return d.New(shape)
+	s, err := d.New(shape)
+	if err == nil && IsNil(s) {
+		// A registration's bug, reported rather than handed on as a nil
+		// Space that panics at its first method.
+		err = fmt.Errorf("space %s: its New returned no space and no error", name)
+	}
+	return s, err
 }
 
 // ParseArch reads an architecture of the named space.
@@ -220,7 +227,11 @@ func ParseArch(space, s string) (Arch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.ParseArch(s)
+	a, err := d.ParseArch(s)
+	if err == nil && IsNil(a) {
+		err = fmt.Errorf("space %s: its ParseArch returned no architecture and no error", space)
+	}
+	return a, err
 }
 
 // Set overrides *dst with v where v is not 0: how a space applies Shape to
@@ -231,9 +242,27 @@ func Set(dst *int, v int) {
 	}
 }
 
+// IsNil reports whether v (a Space, Supernet or Arch) is nil, or holds a
+// nil pointer, map, slice or func: a `var s *nb201.Space` passed before
+// NewSpace filled it is not == nil as an interface, and its methods would
+// panic on their first field. The entry points that take one refuse it
+// with an error instead.
+func IsNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return r.IsNil()
+	}
+	return false
+}
+
 // KeptRows is the Kept matrix of a one-op-per-row rule: [rows][ops] with
-// choice[r] marked in row r.
+// choice[r] marked in row r (a choice outside [0, ops) marks nothing, and
+// a negative ops is 0).
 func KeptRows(choice []int, ops int) [][]bool {
+	ops = max(ops, 0)
 	kept := make([][]bool, len(choice))
 	for r, c := range choice {
 		kept[r] = make([]bool, ops)

@@ -4,12 +4,15 @@ package cifar10
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/freedarts/freedarts-gonb/internal/regular"
 )
 
 // Image shape and the size of one record of the binary format: a label byte, then the image.
@@ -80,17 +83,15 @@ func Find(path string, names []string) (string, error) {
 // as test_batch.bin. The whole file must be a sequence of complete records, so that a cut
 // download is caught even when only its first records are asked for.
 func Load(path string, limit int) (*Dataset, error) {
-	f, err := os.Open(path)
+	// A named pipe or a device is refused at once, not waited on.
+	f, err := regular.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cifar10: %w", err)
+		return nil, fmt.Errorf("cifar10: %w (want a CIFAR-10 binary file)", err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("cifar10: %w", err)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("cifar10: %s: not a regular file, want a CIFAR-10 binary file", path)
 	}
 	size := info.Size()
 	records := size / RecordSize
@@ -126,12 +127,24 @@ func Load(path string, limit int) (*Dataset, error) {
 	return d, nil
 }
 
-// Len is the number of images.
-func (d *Dataset) Len() int { return len(d.Labels) }
+// Len is the number of images (0 for a nil Dataset).
+func (d *Dataset) Len() int {
+	if d == nil {
+		return 0
+	}
+	return len(d.Labels)
+}
+
+// errNilDataset is what the methods that read images say of a nil
+// Dataset, rather than panic on its first field.
+var errNilDataset = errors.New("cifar10: the data set is a nil *Dataset, want one from Load")
 
 // Batch returns images start to start+n-1 normalised to (x/255 - Mean)/Std, with shape
 // [n, 32, 32, 3] (NHWC) or [n, 3, 32, 32] (NCHW), and their labels.
 func (d *Dataset) Batch(start, n int, layout Layout) (images []float32, labels []int32, err error) {
+	if d == nil {
+		return nil, nil, errNilDataset
+	}
 	if start < 0 || n <= 0 || start > d.Len()-n {
 		return nil, nil, fmt.Errorf("cifar10: batch of %d images from %d: want n > 0 and images within [0, %d)", n, start, d.Len())
 	}
@@ -155,15 +168,22 @@ type Augmentation struct {
 
 // RandomAugmentation draws an Augmentation as a training data loader does
 // (torchvision's RandomCrop(32, padding=4) then RandomHorizontalFlip): offsets uniform in
-// [-Pad, Pad], a flip with probability 1/2.
-func RandomAugmentation(rng *rand.Rand) Augmentation {
-	return Augmentation{DX: rng.IntN(2*Pad+1) - Pad, DY: rng.IntN(2*Pad+1) - Pad, Flip: rng.IntN(2) == 1}
+// [-Pad, Pad], a flip with probability 1/2. rng is required: a draw from a
+// generator of the caller's is what makes a batch reproducible.
+func RandomAugmentation(rng *rand.Rand) (Augmentation, error) {
+	if rng == nil {
+		return Augmentation{}, errors.New("cifar10: random augmentation from a nil *rand.Rand, want a seeded generator")
+	}
+	return Augmentation{DX: rng.IntN(2*Pad+1) - Pad, DY: rng.IntN(2*Pad+1) - Pad, Flip: rng.IntN(2) == 1}, nil
 }
 
 // Gather returns the images at indices, normalised as Batch does, each transformed by its
 // entry of augs (nil: none; else one per index), and their labels. Padding pixels are black
 // before normalisation, as in the reference pipeline.
 func (d *Dataset) Gather(indices []int, augs []Augmentation, layout Layout) (images []float32, labels []int32, err error) {
+	if d == nil {
+		return nil, nil, errNilDataset
+	}
 	if len(d.Pixels) != len(d.Labels)*imageSize {
 		return nil, nil, fmt.Errorf("cifar10: dataset has %d labels and %d pixel bytes, want %d bytes per label",
 			len(d.Labels), len(d.Pixels), imageSize)

@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/freedarts/freedarts-gonb/internal/regular"
 	"github.com/freedarts/freedarts-gonb/internal/shareddata"
 )
 
@@ -211,7 +213,10 @@ func TestRandomAugmentation(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	seen := map[Augmentation]bool{}
 	for range 5000 {
-		a := RandomAugmentation(rng)
+		a, err := RandomAugmentation(rng)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if a.DX < -Pad || a.DX > Pad || a.DY < -Pad || a.DY > Pad {
 			t.Fatalf("%+v: offsets outside [-4, 4]", a)
 		}
@@ -305,8 +310,23 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("Load(%s) error = %v, want one naming the path and wrapping os.ErrNotExist", missing, err)
 	}
 	dir := t.TempDir()
-	if _, err := Load(dir, 0); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if _, err := Load(dir, 0); !errors.Is(err, regular.ErrNotRegular) || !strings.Contains(err.Error(), dir+" is a directory, not a regular file") {
 		t.Errorf("Load(directory) error = %v, want not a regular file", err)
+	}
+	// A named pipe is refused at once: open(2) would wait for a writer.
+	fifo := filepath.Join(dir, "data_batch_1.bin")
+	if err := mkfifo(fifo); err != nil {
+		t.Skipf("no named pipe: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Load(fifo, 0); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, regular.ErrNotRegular) || !strings.Contains(err.Error(), fifo+" is a named pipe") {
+			t.Errorf("Load(FIFO) error = %v, want a named pipe refused", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Load(FIFO) blocks")
 	}
 }
 

@@ -123,8 +123,8 @@ type Report struct {
 
 // Run measures the peak and then every case, in order.
 func Run(opts Options, cases []Case, fastPath bool) (*Report, error) {
-	if opts.Backend == nil {
-		return nil, fmt.Errorf("bench: no backend")
+	if opts.Backend == nil || opts.Backend.Backend == nil {
+		return nil, fmt.Errorf("bench: no backend, want Options.Backend from backend.Open or backend.Shared")
 	}
 	if opts.Repeat < 1 {
 		return nil, fmt.Errorf("bench: -repeat %d, want >= 1", opts.Repeat)
@@ -189,7 +189,7 @@ func runCase(opts Options, c Case, peak Peak) (Result, error) {
 		if opts.Data != nil {
 			return opts.Data(batchSize, seed)
 		}
-		return SyntheticBatch(batchSize, c.Space.InputSize(), 10, seed), nil
+		return SyntheticBatch(batchSize, c.Space.InputSize(), 10, seed)
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -264,7 +264,10 @@ func cpuSeconds() float64 {
 
 // SyntheticBatch is n images of size² with N(0,1) pixels (what normalised
 // CIFAR images look like to a timing) and uniform labels, from seed.
-func SyntheticBatch(n, size, classes int, seed uint64) *freedarts.Batch {
+func SyntheticBatch(n, size, classes int, seed uint64) (*freedarts.Batch, error) {
+	if n < 1 || size < 1 || classes < 1 {
+		return nil, fmt.Errorf("bench: synthetic batch of %d images of %dx%d, %d classes: want each >= 1", n, size, size, classes)
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	b := &freedarts.Batch{N: n, H: size, W: size, Images: make([]float32, n*size*size*3), Labels: make([]int32, n)}
 	for i := range b.Images {
@@ -273,7 +276,7 @@ func SyntheticBatch(n, size, classes int, seed uint64) *freedarts.Batch {
 	for i := range b.Labels {
 		b.Labels[i] = int32(rng.IntN(classes))
 	}
-	return b
+	return b, nil
 }
 
 // procStatus reads one "Key:  value kB" line of /proc/self/status, in bytes.

@@ -77,7 +77,7 @@ func tinyNB201(t *testing.T) freedarts.Space {
 // count counts the graph of a search of the tiny space with proxy.
 func count(t *testing.T, proxy string, batch int) (forward, full GraphStats) {
 	t.Helper()
-	data := func(seed uint64) (*freedarts.Batch, error) { return SyntheticBatch(batch, 8, 10, seed), nil }
+	data := func(seed uint64) (*freedarts.Batch, error) { return SyntheticBatch(batch, 8, 10, seed) }
 	s, err := freedarts.New(tinyNB201(t), freedarts.Options{Proxy: proxy, Data: data})
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +157,10 @@ func TestHelpers(t *testing.T) {
 	if m := median([]float64{4, 1, 2, 3}); m != 2.5 {
 		t.Errorf("median %g", m)
 	}
-	b := SyntheticBatch(3, 4, 10, 1)
+	b, err := SyntheticBatch(3, 4, 10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if b.N != 3 || len(b.Images) != 3*4*4*3 || len(b.Labels) != 3 {
 		t.Fatalf("batch %+v", b)
 	}

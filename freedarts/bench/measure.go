@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/debug"
 
@@ -27,7 +28,11 @@ type Cost struct {
 // Measure runs s once per seed and measures the cost: what a notebook
 // shows next to the picks of a search.
 func Measure(s *freedarts.Search, seeds []uint64) ([]*freedarts.Result, Cost, error) {
-	c := Cost{Weights: nn.CountParams(s.Params(), nn.Weight)}
+	specs, err := s.Params()
+	if err != nil {
+		return nil, Cost{}, fmt.Errorf("measure: %w", err)
+	}
+	c := Cost{Weights: nn.CountParams(specs, nn.Weight)}
 	runtime.GC()
 	debug.FreeOSMemory()
 	_ = ResetPeakRSS()

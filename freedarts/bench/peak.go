@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,6 +19,12 @@ import (
 // the graph from a scalar input, so no transfer is timed but the product
 // cannot be folded into a constant.
 func MeasurePeak(b compute.Backend, size, reps int) (Peak, error) {
+	if b == nil {
+		return Peak{}, errors.New("peak matmul: backend is nil, want a compute.Backend")
+	}
+	if size < 1 {
+		return Peak{}, fmt.Errorf("peak matmul: size %d, want >= 1", size)
+	}
 	p := Peak{Size: size}
 	var errs []string
 	for _, dt := range []dtypes.DType{dtypes.Float32, dtypes.Float64} {

@@ -33,7 +33,7 @@ func BenchmarkSearch(b *testing.B) {
 				b.Fatal(err)
 			}
 			data := func(seed uint64) (*freedarts.Batch, error) {
-				return SyntheticBatch(64, space.InputSize(), 10, seed), nil
+				return SyntheticBatch(64, space.InputSize(), 10, seed)
 			}
 			s, err := freedarts.New(space, freedarts.Options{Proxy: c.proxy, Data: data})
 			if err != nil {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -10,6 +11,9 @@ import (
 // machine, the peak, one line per case, notes, and with ops each case's
 // graph by op type.
 func (rep *Report) WriteTable(out io.Writer, ops bool) error {
+	if rep == nil || out == nil {
+		return errors.New("bench table: no report or no writer (nil), want both")
+	}
 	exp := rep.GOEXPERIMENT
 	if exp == "" {
 		exp = "(none)"

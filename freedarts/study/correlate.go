@@ -3,15 +3,17 @@ package study
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/freedarts/stats"
+	"github.com/freedarts/freedarts-gonb/internal/regular"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
@@ -240,6 +242,12 @@ func Correlate(tab *Table, bench *nb201.Bench, ensembles [][]string) ([]Correlat
 // index (a row without an arch is not checked), is an ErrOtherBench error:
 // the table was scored on another benchmark, or another order of it.
 func (t *Table) Records(bench *nb201.Bench) ([]nb201.Record, error) {
+	switch {
+	case t == nil:
+		return nil, errNilTable
+	case bench == nil:
+		return nil, fmt.Errorf("study: no benchmark table (nb201.LoadBench)")
+	}
 	recs := make([]nb201.Record, len(t.Rows))
 	for k, r := range t.Rows {
 		rec, err := bench.Record(r.Index)
@@ -291,32 +299,50 @@ func ParseEnsembles(s string, proxies []string) ([][]string, error) {
 	return sets, nil
 }
 
+// maxIndexLine is the longest line ReadIndices reads, in bytes: an index
+// is at most a few digits, a comment a sentence or two.
+const maxIndexLine = 4096
+
 // ReadIndices reads benchmark indices from the file at path, one a line
 // (blank lines and lines starting with # are skipped), each in [0, total).
+// path must be a regular file (a named pipe is refused at once,
+// ErrNotRegular), of lines of at most 4096 bytes.
 func ReadIndices(path string, total int) ([]int, error) {
-	f, err := os.Open(path)
+	switch {
+	case path == "":
+		return nil, errors.New("study: ReadIndices: empty path: want a file of indices, one a line")
+	case total < 1:
+		return nil, fmt.Errorf("study: ReadIndices %s: total %d: want the benchmark's number of cells (>= 1)", path, total)
+	}
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	var out []int
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		s := strings.TrimSpace(sc.Text())
-		if s == "" || strings.HasPrefix(s, "#") {
-			continue
+	r := bufio.NewReaderSize(f, maxIndexLine+1)
+	for line := 1; ; line++ {
+		text, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, fmt.Errorf("%s line %d: longer than %d bytes (it starts %s): want one index a line, or a # comment",
+				path, line, maxIndexLine, quote(string(text)))
 		}
-		i, err := strconv.Atoi(s)
-		if err != nil || i < 0 || i >= total {
-			return nil, fmt.Errorf("%s line %d: %q is not an index in [0, %d)", path, line, s, total)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s line %d: %w", path, line, err)
 		}
-		out = append(out, i)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		if s := strings.TrimSpace(string(text)); s != "" && !strings.HasPrefix(s, "#") {
+			i, aerr := strconv.Atoi(s)
+			if aerr != nil || i < 0 || i >= total {
+				return nil, fmt.Errorf("%s line %d: %s is not an index in [0, %d)", path, line, quote(s), total)
+			}
+			out = append(out, i)
+		}
+		if err != nil { // io.EOF, after a last line without its newline
+			break
+		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no indices", path)
+		return nil, fmt.Errorf("%s: no indices: want NAS-Bench-201 indices, one a line", path)
 	}
 	return out, nil
 }

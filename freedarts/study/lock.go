@@ -8,11 +8,14 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/freedarts/freedarts-gonb/internal/regular"
 )
 
 // LockPath is the file that marks the scores CSV at path as open for
 // writing (Open creates it, Close removes it): one line, the process id of
-// the writer.
+// the writer. Open and Merge lock the file path leads to, through symbolic
+// links, so that two names of one file share one lock.
 func LockPath(path string) string { return path + ".lock" }
 
 // lock creates LockPath(path) with O_EXCL, so that a second writer of the
@@ -40,16 +43,13 @@ func lock(path string) (note string, err error) {
 		if !errors.Is(err, fs.ErrExist) || attempt > 1 {
 			return "", fmt.Errorf("%s: cannot lock it for writing: %w", path, err)
 		}
-		held, err := os.ReadFile(lp)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // released meanwhile
-		}
-		if err != nil {
-			return "", fmt.Errorf("%s: reading its lock: %w", path, err)
-		}
-		other, perr := strconv.Atoi(strings.TrimSpace(string(held)))
+		held, other, err := readLock(path)
 		switch {
-		case perr != nil || other <= 0:
+		case errors.Is(err, fs.ErrNotExist):
+			continue // released meanwhile
+		case err != nil:
+			return "", err
+		case other <= 0:
 			return "", errorf(ErrLocked, "%s is locked by %s, which names no process (%s): "+
 				"if no other study writes this file, remove the lock and run again", path, lp, quote(string(held)))
 		case attempt > 0 || processAlive(other):
@@ -57,7 +57,7 @@ func lock(path string) (note string, err error) {
 				"wait for that study to end, or choose another file", path, other, lp)
 		}
 		// Stale: take it over, unless another process did meanwhile.
-		if again, err := os.ReadFile(lp); err == nil && !bytes.Equal(again, held) {
+		if again, err := regular.ReadFile(lp); err == nil && !bytes.Equal(again, held) {
 			continue
 		}
 		if err := os.Remove(lp); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -67,10 +67,42 @@ func lock(path string) (note string, err error) {
 	}
 }
 
+// readLock reads the lock of path: its bytes, and the process id they
+// name (0 when none). A lock that is not a regular file (a named pipe) is
+// an error, not waited on.
+func readLock(path string) (held []byte, pid int, err error) {
+	lp := LockPath(path)
+	held, err = regular.ReadFile(lp)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, err
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: reading its lock: %w", path, notRegular(err))
+	}
+	if pid, err = strconv.Atoi(strings.TrimSpace(string(held))); err != nil || pid < 0 {
+		pid = 0
+	}
+	return held, pid, nil
+}
+
+// writer is the process that holds the lock of path, while it runs; 0 when
+// none does (no lock, or a stale one).
+func writer(path string) (int, error) {
+	_, pid, err := readLock(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case pid > 0 && processAlive(pid):
+		return pid, nil
+	}
+	return 0, nil
+}
+
 // unlock removes the lock of path if it is this process's.
 func unlock(path string) {
-	lp := LockPath(path)
-	if held, err := os.ReadFile(lp); err == nil && strings.TrimSpace(string(held)) == strconv.Itoa(os.Getpid()) {
-		os.Remove(lp)
+	if _, pid, err := readLock(path); err == nil && pid == os.Getpid() {
+		os.Remove(LockPath(path))
 	}
 }

@@ -2,6 +2,8 @@ package study
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -58,7 +60,9 @@ type Config struct {
 	// data, ignored otherwise. Network.InputSize must then be 32.
 	Data *cifar10.Dataset
 	// DataName names Data in Out's settings (the data file's base name);
-	// required when Data is used and Out is set.
+	// required when Data is used and Out is set. The settings record the
+	// images' own size and SHA-256 too (Settings.Content), so that other
+	// images under the same name are refused on resume.
 	DataName string
 	// Batch is the number of images in a batch, 1 to Data.Len(); ignored
 	// when no proxy needs data.
@@ -158,7 +162,8 @@ type Result struct {
 	// Settings are the study's protocol and compute, as Out's settings
 	// file records them.
 	Settings Settings
-	// Notes are lines to show the user about Out: a stale lock taken over.
+	// Notes are lines to show the user about Out: a stale lock taken over,
+	// settings that record no content of the inputs (see Settings.Content).
 	Notes []string
 }
 
@@ -250,6 +255,9 @@ func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
 		switch {
 		case cfg.Data == nil || cfg.Data.Len() == 0:
 			return nil, &ConfigError{"Data", "empty", fmt.Sprintf("want CIFAR-10 images: %s need a labelled batch", strings.Join(users, ", "))}
+		case len(cfg.Data.Pixels) != cfg.Data.Len()*(cifar10.RecordSize-1):
+			return nil, &ConfigError{"Data", fmt.Sprintf("of %d labels and %d pixel bytes", cfg.Data.Len(), len(cfg.Data.Pixels)),
+				fmt.Sprintf("want %d pixel bytes per label", cifar10.RecordSize-1)}
 		case p.net.InputSize != cifar10.Height:
 			return nil, &ConfigError{"Network", fmt.Sprintf("InputSize %d", p.net.InputSize),
 				fmt.Sprintf("want %d: %s read %dx%d CIFAR-10 images", cifar10.Height, strings.Join(users, ", "), cifar10.Height, cifar10.Width)}
@@ -263,8 +271,35 @@ func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
 	if p.draw, err = p.drawFunc(); err != nil {
 		return nil, err
 	}
-	p.settings = Settings{Protocol: shardProtocol(p.protocol(), cfg.Shard, all), Compute: p.compute()}
+	p.settings = Settings{Protocol: shardProtocol(p.protocol(), cfg.Shard, all), Content: p.content(bench), Compute: p.compute()}
 	return p, nil
+}
+
+// content is the Settings.Content of the plan: the size and SHA-256 of
+// the benchmark file and, when a proxy reads data, of the images (checked
+// whole by newPlan).
+func (p *plan) content(bench *nb201.Bench) string {
+	var parts []string
+	if c := bench.Content(); c != "" {
+		parts = append(parts, "bench:"+c)
+	}
+	if p.data {
+		parts = append(parts, "data:"+dataContent(p.cfg.Data))
+	}
+	return strings.Join(parts, ",")
+}
+
+// dataContent is the size and SHA-256 of d's images as the CIFAR-10 file
+// holds them (a label byte, then the pixels, per image): for a whole file
+// loaded, what sha256sum prints of it.
+func dataContent(d *cifar10.Dataset) string {
+	h := sha256.New()
+	const pixels = cifar10.RecordSize - 1
+	for i, l := range d.Labels {
+		h.Write([]byte{l})
+		h.Write(d.Pixels[i*pixels : (i+1)*pixels])
+	}
+	return fmt.Sprintf("%d:sha256:%x", d.Len()*cifar10.RecordSize, h.Sum(nil))
 }
 
 // compute is the Settings.Compute of the plan: the backend and build, and
@@ -333,6 +368,9 @@ func (p *plan) drawFunc() (func(int) (uint64, *freedarts.Batch, error), error) {
 // released, and no goroutine is left, when it returns. A Config error is a
 // *ConfigError, with a nil Result.
 func Run(ctx context.Context, cfg Config, bench *nb201.Bench) (*Result, error) {
+	if ctx == nil {
+		return nil, errors.New("study: Run: nil context: want one (context.Background())")
+	}
 	p, err := newPlan(cfg, bench)
 	if err != nil {
 		return nil, err
@@ -350,9 +388,7 @@ func Run(ctx context.Context, cfg Config, bench *nb201.Bench) (*Result, error) {
 			return nil, &OutError{Path: cfg.Out, Err: err}
 		}
 		defer sink.Close()
-		if n := sink.Note(); n != "" {
-			res.Notes = append(res.Notes, n)
-		}
+		res.Notes = append(res.Notes, sink.notes...)
 		if _, err := prev.Records(bench); err != nil {
 			return nil, &OutError{Path: cfg.Out, Err: fmt.Errorf("%s: %w", cfg.Out, err)}
 		}

@@ -90,6 +90,9 @@ func ParseShard(s string, getenv func(string) string) (Shard, error) {
 		return Shard{}, nil
 	}
 	if s == "env" {
+		if getenv == nil {
+			return Shard{}, fmt.Errorf("shard env: no environment to read (a nil getenv): want os.Getenv")
+		}
 		return shardFromEnv(getenv)
 	}
 	return parseFraction(s)
@@ -190,13 +193,19 @@ func shardProtocol(base string, sh Shard, cells []int) string {
 	if sh.Count == 0 {
 		return base
 	}
+	return base + shardKey + sh.String() + cellsKey + cellList(cells)
+}
+
+// cellList is the cell-list key "M@H" of cells (sorted, unique): their
+// number and a hash of them.
+func cellList(cells []int) string {
 	h := fnv.New64a()
 	var b [8]byte
 	for _, c := range cells {
 		binary.LittleEndian.PutUint64(b[:], uint64(c))
 		h.Write(b[:])
 	}
-	return fmt.Sprintf("%s%s%s%s%d@%016x", base, shardKey, sh, cellsKey, len(cells), h.Sum64())
+	return fmt.Sprintf("%d@%016x", len(cells), h.Sum64())
 }
 
 // shardOf splits a settings protocol into the study's protocol, its shard

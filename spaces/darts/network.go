@@ -333,8 +333,12 @@ func (m *Network) Build(n *nn.Net, x *Node, opts BuildOptions) (logits, aux *Nod
 }
 
 // DropSites is the number of rows of the drop-path mask: ops of the
-// genotype other than the identity, summed over the cells.
+// genotype other than the identity, summed over the cells (0 for a nil
+// Network).
 func (m *Network) DropSites() int {
+	if m == nil {
+		return 0
+	}
 	n := 0
 	for _, p := range m.cells {
 		pairs := m.Genotype.Normal

@@ -65,7 +65,10 @@ func newSearch(t *testing.T, cfg Config, proxy string, alphaStd float64) *freeda
 func synflowR(t *testing.T, s *freedarts.Search, cfg Config, seed uint64, alphaStd float64) float64 {
 	t.Helper()
 	net, _ := NewSupernet(cfg)
-	specs := s.Params()
+	specs, err := s.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
 	values := nn.InitValues(specs, nn.InitOptions{Seed: seed, AlphaStd: alphaStd})
 	var inputs []nntest.Input
 	biasSum := 0.0

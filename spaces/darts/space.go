@@ -88,13 +88,19 @@ func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "darts" }
 
-// InputSize is the input's height and width.
-func (s *Space) InputSize() int { return s.Config.InputSize }
+// InputSize is the input's height and width (0 for a nil Space, which
+// the search then refuses).
+func (s *Space) InputSize() int {
+	if s == nil {
+		return 0
+	}
+	return s.Config.InputSize
+}
 
 // AlphaStd is the reference scale: 5e-4 for the ImageNet-shaped supernet,
-// 1e-3 otherwise.
+// 1e-3 otherwise (a nil Space's too).
 func (s *Space) AlphaStd() float64 {
-	if s.ImageNet {
+	if s != nil && s.ImageNet {
 		return 5e-4
 	}
 	return 1e-3

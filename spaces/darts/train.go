@@ -148,17 +148,24 @@ type TrainResult struct {
 // training epoch drops the last incomplete batch; evaluation covers every
 // test image.
 func Train(b compute.Backend, net *Network, train, test *cifar10.Dataset, cfg TrainConfig) (*TrainResult, error) {
+	switch {
+	case b == nil:
+		return nil, errors.New("darts: training on a nil backend, want a compute.Backend (backend.Shared(\"\") has one)")
+	case net == nil:
+		return nil, errors.New("darts: training a nil *Network, want one from NewNetwork")
+	case net.cells == nil:
+		return nil, errors.New("darts: training a Network not made by NewNetwork (it has no cells), want one from NewNetwork")
+	case train == nil:
+		// Before the graphs are built: a nil data set is known at once.
+		return nil, errors.New("darts: training on a nil *cifar10.Dataset, want one from cifar10.Load")
+	}
 	t, err := newTrainer(b, net, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer t.close()
-	if train == nil || train.Len() < cfg.BatchSize {
-		n := 0
-		if train != nil {
-			n = train.Len()
-		}
-		return nil, fmt.Errorf("darts: %d training images, want at least one batch of %d", n, cfg.BatchSize)
+	if train.Len() < cfg.BatchSize {
+		return nil, fmt.Errorf("darts: %d training images, want at least one batch of %d", train.Len(), cfg.BatchSize)
 	}
 	res := &TrainResult{Specs: t.specs, BNNames: t.bnNames}
 	steps := train.Len() / cfg.BatchSize

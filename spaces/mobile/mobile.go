@@ -33,6 +33,7 @@
 package mobile
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -250,6 +251,9 @@ func ParseArch(s string, layers int) (Arch, error) {
 // Select picks the candidate with the largest score in every layer (ties:
 // the first). scores is [Layers][NumOps].
 func Select(scores [][]float64) (Arch, error) {
+	if len(scores) == 0 {
+		return nil, fmt.Errorf("mobile: no score rows, want one per layer, each of %d values", NumOps)
+	}
 	a := make(Arch, len(scores))
 	for l, row := range scores {
 		if len(row) != NumOps {
@@ -309,17 +313,32 @@ func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "mobile" }
 
-// InputSize is the input's height and width.
-func (s *Space) InputSize() int { return s.Config.InputSize }
+// InputSize is the input's height and width (0 for a nil Space, which
+// the search then refuses).
+func (s *Space) InputSize() int {
+	if s == nil {
+		return 0
+	}
+	return s.Config.InputSize
+}
 
 // AlphaStd is 1e-3, as the DARTS-space reference.
 func (s *Space) AlphaStd() float64 { return 1e-3 }
 
-// Labels are the layers (rows) and candidates (columns) of alpha.
-func (s *Space) Labels(string) (rows, cols []string) { return s.LayerLabels(), Ops[:] }
+// Labels are the layers (rows) and candidates (columns) of alpha (no rows
+// for a nil Space).
+func (s *Space) Labels(string) (rows, cols []string) {
+	if s == nil {
+		return nil, Ops[:]
+	}
+	return s.LayerLabels(), Ops[:]
+}
 
 // Select takes the argmax of every layer's scores.
 func (s *Space) Select(scores map[string][][]float64) (spaces.Arch, error) {
+	if s == nil {
+		return nil, errors.New("mobile: Select on a nil *Space, want one from NewSpace")
+	}
 	m, ok := scores[AlphaName]
 	if !ok {
 		return nil, fmt.Errorf("mobile: no %q scores to select from", AlphaName)

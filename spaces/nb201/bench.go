@@ -1,16 +1,26 @@
 package nb201
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
+	"strings"
 
+	"github.com/freedarts/freedarts-gonb/internal/quote"
+	"github.com/freedarts/freedarts-gonb/internal/regular"
 	"github.com/freedarts/freedarts-gonb/spaces"
 )
+
+// maxQuote is the most characters of a field an error quotes: a whole
+// arch string (at most 90), not a 10 MB field of a corrupt table.
+const maxQuote = 100
+
+// quoted is s quoted for an error, at most its first maxQuote characters.
+func quoted(s string) string { return quote.Max(s, maxQuote) }
 
 // Record is one cell's row of the benchmark table. Accuracies are in percent, after 200 epochs,
 // averaged over seeds.
@@ -49,19 +59,37 @@ var metricColumns = [...]struct {
 type Bench struct {
 	records []Record // records[i].Index == i
 	byArch  map[Arch]int
+	content string // the file's size and SHA-256 (Content)
+}
+
+// Content is the size and SHA-256 of the file the table was read from,
+// "<bytes>:sha256:<hex>" (sha256sum prints the same hex): what a study's
+// settings record, so that a study is not resumed against another table
+// under the same name. A nil Bench has none: "".
+func (b *Bench) Content() string {
+	if b == nil {
+		return ""
+	}
+	return b.content
 }
 
 // LoadBench reads the NAS-Bench-201 accuracy CSV (see shared/data/README.md): a header naming at
 // least the columns index, arch and those of Record's metrics, in any order, then one row per
 // cell with the indices 0, 1, 2, ... in order and every arch at most once.
+//
+// path must be a regular file: a named pipe or a device is refused at once
+// (regular.ErrNotRegular), not waited on.
 func LoadBench(path string) (*Bench, error) {
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("nb201: load bench: %w", err)
 	}
 	defer f.Close()
 
-	r := csv.NewReader(f)
+	// The file is hashed as it is read: a whole table, or an error.
+	h := sha256.New()
+	size := &countWriter{}
+	r := csv.NewReader(io.TeeReader(f, io.MultiWriter(h, size)))
 	// Field counts are checked below, so that the error says which line and what was expected.
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
@@ -102,8 +130,14 @@ func LoadBench(path string) (*Bench, error) {
 	if len(b.records) == 0 {
 		return nil, fmt.Errorf("nb201: %s: no rows after the header", path)
 	}
+	b.content = fmt.Sprintf("%d:sha256:%x", size.n, h.Sum(nil)) // the csv reader read to the end
 	return b, nil
 }
+
+// countWriter counts the bytes written to it.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
 // columns holds the position in a row of each column LoadBench reads.
 type columns struct {
@@ -115,14 +149,14 @@ func findColumns(path string, header []string) (columns, error) {
 	pos := make(map[string]int, len(header))
 	for i, name := range header {
 		if _, dup := pos[name]; dup {
-			return columns{}, fmt.Errorf("nb201: %s: header names column %q twice", path, name)
+			return columns{}, fmt.Errorf("nb201: %s: header names column %s twice", path, quoted(name))
 		}
 		pos[name] = i
 	}
 	find := func(name string) (int, error) {
 		i, ok := pos[name]
 		if !ok {
-			return -1, fmt.Errorf("nb201: %s: header has no column %q (have %q)", path, name, header)
+			return -1, fmt.Errorf("nb201: %s: header has no column %q (have %s)", path, name, quoted(strings.Join(header, ",")))
 		}
 		return i, nil
 	}
@@ -148,7 +182,7 @@ func parseRecord(row []string, c columns, want int) (Record, error) {
 	var rec Record
 	index, err := strconv.Atoi(row[c.index])
 	if err != nil {
-		return Record{}, fmt.Errorf("column \"index\": %q is not an integer", row[c.index])
+		return Record{}, fmt.Errorf("column \"index\": %s is not an integer", quoted(row[c.index]))
 	}
 	switch {
 	case index < want:
@@ -157,6 +191,10 @@ func parseRecord(row []string, c columns, want int) (Record, error) {
 		return Record{}, fmt.Errorf("column \"index\": index %d out of order, want %d (rows in index order)", index, want)
 	}
 	rec.Index = index
+	if a := row[c.arch]; len(a) > maxQuote {
+		// parseArch would quote it whole.
+		return Record{}, fmt.Errorf("column \"arch\": %s is %d bytes long, want a NAS-Bench-201 arch string (at most 90)", quoted(a), len(a))
+	}
 	if rec.Arch, err = parseArch(row[c.arch]); err != nil {
 		return Record{}, fmt.Errorf("column \"arch\": %w", err)
 	}
@@ -164,7 +202,7 @@ func parseRecord(row []string, c columns, want int) (Record, error) {
 		s := row[c.metrics[m]]
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return Record{}, fmt.Errorf("column %q: %q is not a finite number", mc.name, s)
+			return Record{}, fmt.Errorf("column %q: %s is not a finite number", mc.name, quoted(s))
 		}
 		*mc.field(&rec) = v
 	}

@@ -1,13 +1,17 @@
 package nb201
 
 import (
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/freedarts/freedarts-gonb/internal/regular"
 	"github.com/freedarts/freedarts-gonb/internal/shareddata"
 )
 
@@ -123,6 +127,19 @@ func TestLoadBenchSmall(t *testing.T) {
 }
 
 // TestLoadBenchColumnOrder checks that columns are found by name: reordered, with an extra one.
+// TestBenchContent: Content is the file's size and SHA-256, as sha256sum
+// prints it, so that a study records which table it was scored against.
+func TestBenchContent(t *testing.T) {
+	content := testHeader + testRows
+	b, err := LoadBench(writeTemp(t, content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%d:sha256:%x", len(content), sha256.Sum256([]byte(content))); b.Content() != want {
+		t.Errorf("Content() = %s, want %s", b.Content(), want)
+	}
+}
+
 func TestLoadBenchColumnOrder(t *testing.T) {
 	content := "params_mb,extra,arch,cifar10_test,cifar100_test,imagenet16_test,cifar10valid_valid,cifar10valid_test," +
 		"cifar100_valid,cifar100_test_v11,imagenet16_valid,imagenet16_test_v11,index\n" +
@@ -171,6 +188,40 @@ func TestLoadBenchErrors(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nope.csv")
 	if _, err := LoadBench(missing); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
 		t.Errorf("LoadBench(%q) error = %v, want one naming the path and wrapping os.ErrNotExist", missing, err)
+	}
+}
+
+// TestLoadBenchBounded: a huge field, arch or header is quoted by its
+// first characters only, and a path that is not a regular file (a named
+// pipe: open(2) would wait for a writer) is refused at once.
+func TestLoadBenchBounded(t *testing.T) {
+	huge := strings.Repeat("9x", 5_000_000) // 10 MB
+	for _, tc := range []struct{ name, content, want string }{
+		{"huge float", testHeader + strings.Replace(testRows, ",10\n", ","+huge+"\n", 1), `column "params_mb": "9x9x`},
+		{"huge index", testHeader + strings.Replace(testRows, "0,", huge+",", 1), `column "index": "9x9x`},
+		{"huge arch", testHeader + "0," + huge + ",1,2,3,4,5,6,7,8,9,10\n", `column "arch": "9x9x`},
+		{"huge header", strings.Replace(testHeader, ",params_mb", ","+huge, 1) + testRows, `header has no column "params_mb" (have "index,arch,`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadBench(writeTemp(t, tc.content))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || len(err.Error()) > 500 {
+				t.Errorf("error of %d bytes: %.600v\nwant at most 500 bytes containing %s", len(fmt.Sprint(err)), err, tc.want)
+			}
+		})
+	}
+	fifo := filepath.Join(t.TempDir(), "bench.csv")
+	if err := mkfifo(fifo); err != nil {
+		t.Skipf("no named pipe: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := LoadBench(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, regular.ErrNotRegular) || !strings.Contains(err.Error(), fifo+" is a named pipe") {
+			t.Errorf("LoadBench(FIFO) = %v, want a named pipe refused", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("LoadBench(FIFO) blocks")
 	}
 }
 

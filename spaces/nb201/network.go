@@ -241,8 +241,14 @@ func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "nb201" }
 
-// InputSize is the input's height and width.
-func (s *Space) InputSize() int { return s.Config.InputSize }
+// InputSize is the input's height and width (0 for a nil Space, which
+// the search then refuses).
+func (s *Space) InputSize() int {
+	if s == nil {
+		return 0
+	}
+	return s.Config.InputSize
+}
 
 // AlphaStd is the reference code's 1e-3.
 func (s *Space) AlphaStd() float64 { return 1e-3 }
