@@ -12,50 +12,167 @@ import (
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
-// Memory budget. A supernet's size follows from its shape options, and a
+// Memory budget. A network's size follows from its shape options, and a
 // mistyped one (-channels 100000) would only show itself as an allocation
-// that runs the machine out of memory. New therefore computes, from the
-// parameters it traced, a lower bound of the memory the search needs and
-// refuses a search whose bound exceeds the memory available. The bound is
-// what must be resident at once whatever the backend does:
+// that runs the machine out of memory: the Go runtime then dies with
+// "fatal error: out of memory" and a dump of every goroutine, which no
+// caller can catch. New (the search), CheckNetMemory (whole-network
+// scores: correlate) and CheckTrainMemory (train) therefore compute, from
+// the parameters they trace, a lower bound of the memory the work needs and
+// refuse work whose bound exceeds the memory available. The bound is what
+// must be resident at once whatever the backend does:
 //
-//   - the parameters of every criterion's supernet, once each, in the
-//     criterion's dtype: each scorer keeps its argument tensors from pass
-//     to pass (argTensors), and the Go backend reads them in place (other
-//     backends hold a copy on their device too, which the bound leaves
-//     out);
-//   - the input of one pass: one image for data-free criteria, and one for
-//     the data criteria too (their batch size is Options.Data's, not known
-//     here, so the bound counts the smallest possible);
-//   - the largest activation a pass computes for one image (an extra,
-//     symbolic trace of the network, run only when the parameters fit
-//     and the room left is under 1024 input images).
+//   - the parameters, in the work's dtype: a scorer keeps its argument
+//     tensors from pass to pass (argTensors), and the Go backend reads them
+//     in place (other backends hold a copy on their device too, which the
+//     bound leaves out); every criterion's supernet of a search counts;
+//   - the copies of the parameters the work computes or keeps: SynFlow's
+//     |theta| (AbsParams), used by the forward pass and again by the
+//     backward pass, so that every layer's is alive between the two;
+//     training's gradients and momentum;
+//   - the per-image gradients of a per-image criterion (perImageCriteria:
+//     ntk_cond runs one backward pass per image and keeps one gradient of
+//     the weights per image), which grow with the batch;
+//   - the input of one pass: the batch (the data criteria's, drawn once for
+//     its size; a Gaussian-input criterion's images; else the one all-ones
+//     image);
+//   - the activations of a pass that are alive at once, for the whole
+//     batch: the largest one; and for a gradient on alpha (the Saliency
+//     criteria of a search), every op output of the supernet, which the
+//     gradient of its gate reads back after the forward pass (an extra,
+//     symbolic trace of the network, run only when the rest fits and the
+//     activations could fill the room left: see traceActivation).
 //
-// Gradients, the backend's buffer pool and the compiled graph come on top,
-// so the bound is far below the real peak (SynFlow on NB201: about 4 MB of
-// bound for a peak RSS over 1 GB); it exists to stop a size that cannot
-// possibly fit, quickly, with an error that says why.
+// Gradients of activations, the backend's buffer pool and the compiled
+// graph come on top, so the bound is far below the real peak (SynFlow on
+// NB201: about 4 MB of bound for a peak RSS over 1 GB); it exists to stop a
+// size that cannot possibly fit, quickly, with an error that says why.
+//
+// The memory available is the least of the machine's MemAvailable, the room
+// under a cgroup v2 limit and the room under an address-space limit
+// (RLIMIT_AS, `ulimit -v`): see systemMemAvailable.
 
-// memoryNeed is a lower bound of the bytes a search needs (see above).
+// memoryNeed is a lower bound of the bytes some work needs (see above).
 type memoryNeed struct {
-	// Weights are the parameters of every scorer, in bytes.
+	// Weights are the parameters, in bytes.
 	Weights int64
-	// Input is the input image of one pass.
+	// Copies are the copies of the parameters the work computes or keeps
+	// (|theta|, gradients, momentum).
+	Copies int64
+	// Gradients are the per-image gradients of per-image criteria.
+	Gradients int64
+	// Input is the input batch of one pass.
 	Input int64
-	// Activation is the largest activation of one pass (0: not traced).
+	// Activation is the activations of one pass alive at once, for the
+	// batch (0: not traced).
 	Activation int64
+	// Images is the batch the input and activation count (for the
+	// message; 0 means 1).
+	Images int
 }
 
 // Total is the sum of the parts, saturating at math.MaxInt64.
 func (m memoryNeed) Total() int64 {
-	t, ok := addBytes(m.Weights, m.Input)
-	if ok {
-		t, ok = addBytes(t, m.Activation)
-	}
-	if !ok {
-		return math.MaxInt64
+	t := m.Weights
+	ok := true
+	for _, part := range []int64{m.Copies, m.Gradients, m.Input, m.Activation} {
+		if t, ok = addBytes(t, part); !ok {
+			return math.MaxInt64
+		}
 	}
 	return t
+}
+
+// add is the need of m's work and o's held at once (the scorers of a
+// search): weights and gradients add up, the input and activation of the
+// one pass that runs at a time are the larger.
+func (m memoryNeed) add(o memoryNeed) memoryNeed {
+	m.Weights, _ = addBytes(m.Weights, o.Weights)
+	m.Copies, _ = addBytes(m.Copies, o.Copies)
+	m.Gradients, _ = addBytes(m.Gradients, o.Gradients)
+	m.Input = max(m.Input, o.Input)
+	m.Activation = max(m.Activation, o.Activation)
+	m.Images = max(m.Images, o.Images)
+	return m
+}
+
+// perImageCriteria are the criteria whose graph runs one backward pass per
+// image of the batch and keeps one gradient of the network's weights per
+// image (proxy_tenas.go): their need grows with the batch. (A Criterion
+// field would say it where the criterion is declared; until then this is the
+// one list.)
+var perImageCriteria = map[string]bool{"ntk_cond": true}
+
+// passNeed is the need, without the activation, of passes of crits (the
+// criteria of one pass: one dtype and input) over a network with the
+// parameters specs, on batch images of inputSize² (batch: see passImages).
+func passNeed(crits []Criterion, specs []nn.ParamSpec, inputSize, batch int) memoryNeed {
+	dtype := crits[0].DType
+	need := memoryNeed{Images: batch, Weights: saturate(paramBytes(specs, dtype))}
+	if crits[0].AbsParams {
+		need.Copies = need.Weights
+	}
+	for _, c := range crits {
+		if perImageCriteria[c.Name] {
+			var weights []nn.ParamSpec
+			for _, i := range nn.FindParams(specs, nn.Weight) {
+				weights = append(weights, specs[i])
+			}
+			need.Gradients, _ = addBytes(need.Gradients, scaleBytes(saturate(paramBytes(weights, dtype)), batch))
+		}
+	}
+	need.Input = saturate(elemBytes(dtype, batch, inputSize, inputSize, 3))
+	return need
+}
+
+// scaleBytes is n bytes k times, saturating at math.MaxInt64.
+func scaleBytes(n int64, k int) int64 {
+	if k > 0 && n > math.MaxInt64/int64(k) {
+		return math.MaxInt64
+	}
+	return n * int64(max(k, 0))
+}
+
+// passImages is the batch of a pass of c: batch for data criteria, its
+// Gaussian images, else the one all-ones image.
+func passImages(c Criterion, batch int) int {
+	switch {
+	case c.NeedsData:
+		return max(batch, 1)
+	case c.GaussianInput > 0:
+		return c.GaussianInput
+	}
+	return 1
+}
+
+// saturate is a size computed with overflow checks, math.MaxInt64 when it
+// overflows (the need is then larger than any machine) or fails.
+func saturate(n int64, err error) int64 {
+	if err != nil {
+		return math.MaxInt64
+	}
+	return n
+}
+
+// traceActivation reports whether the activations are worth tracing: the
+// rest fits in available (> 0), and count activations (1, or one per alpha
+// entry for a gradient on alpha), each at most some 1024 input batches (the
+// widest of the built-in spaces has 3072 channels at full resolution), could
+// fill the room left. The trace costs as much as the one that found the
+// parameters (0.5 s for 20 DARTS cells), so it is left out when it cannot
+// matter.
+func traceActivation(need memoryNeed, available int64, count int) bool {
+	room := available - need.Total()
+	return available > 0 && room >= 0 && scaleBytes(scaleBytes(need.Input, 1024), max(count, 1)) > room
+}
+
+// alphaEntries is the number of architecture parameters in specs.
+func alphaEntries(specs []nn.ParamSpec) int {
+	n := 0
+	for _, i := range nn.FindParams(specs, nn.Alpha) {
+		n += specs[i].Size()
+	}
+	return n
 }
 
 // errTooLarge is the overflow of a size computation: the need is then
@@ -105,19 +222,49 @@ func addBytes(a, b int64) (int64, bool) {
 	return a + b, true
 }
 
-// checkMemory compares need with available bytes (<= 0: unknown, nothing
-// is checked) and says, naming the space, what does not fit.
+// checkMemory compares a search's need with available bytes (<= 0:
+// unknown, nothing is checked) and says, naming the space, what does not
+// fit.
 func checkMemory(space string, need memoryNeed, available int64) error {
+	return memoryError("search: "+space+" with these options", need, available)
+}
+
+// memoryError is the error of work (named by what) whose need exceeds
+// available bytes (<= 0: unknown, nothing is checked); nil when it fits.
+func memoryError(what string, need memoryNeed, available int64) error {
 	if available <= 0 || need.Total() <= available {
 		return nil
 	}
 	if need.Weights > available {
-		return fmt.Errorf("search: %s with these options needs at least %s for its weights alone; this machine has %s available",
-			space, formatBytes(need.Weights), formatBytes(available))
+		return fmt.Errorf("%s needs at least %s for its weights alone; this machine has %s available%s",
+			what, formatBytes(need.Weights), formatBytes(available), availableNote)
 	}
-	return fmt.Errorf("search: %s with these options needs at least %s (weights %s, one input image %s, its largest activation %s); this machine has %s available",
-		space, formatBytes(need.Total()), formatBytes(need.Weights), formatBytes(need.Input), formatBytes(need.Activation), formatBytes(available))
+	images := "one input image"
+	if need.Images > 1 {
+		images = fmt.Sprintf("input batch of %d images", need.Images)
+	}
+	parts := fmt.Sprintf("weights %s", formatBytes(need.Weights))
+	if need.Copies > 0 {
+		parts += fmt.Sprintf(", copies of them %s", formatBytes(need.Copies))
+	}
+	if need.Gradients > 0 {
+		parts += fmt.Sprintf(", per-image gradients %s", formatBytes(need.Gradients))
+	}
+	parts += fmt.Sprintf(", %s %s", images, formatBytes(need.Input))
+	if need.Activation > 0 {
+		parts += fmt.Sprintf(", activations %s", formatBytes(need.Activation))
+	}
+	hint := ""
+	if need.Gradients > 0 || need.Images > 1 {
+		hint = " (a smaller -batch needs less)"
+	}
+	return fmt.Errorf("%s needs at least %s (%s); this machine has %s available%s%s",
+		what, formatBytes(need.Total()), parts, formatBytes(available), availableNote, hint)
 }
+
+// availableNote says what "available" counts, so that a refusal under a
+// limit the user set (ulimit -v) is recognised as such.
+const availableNote = " (the least of MemAvailable, the room under the cgroup limit and under ulimit -v)"
 
 // formatBytes writes n in binary units: "750.2 GiB".
 func formatBytes(n int64) string {
@@ -140,18 +287,25 @@ func formatBytes(n int64) string {
 // unknown); a variable for the tests.
 var memAvailable = systemMemAvailable
 
-// systemMemAvailable reads Linux's estimate of the memory available to new
-// allocations (MemAvailable in /proc/meminfo), lowered to the room left
-// under a cgroup v2 memory limit when there is one. Elsewhere it is 0.
+// systemMemAvailable is the least of the known figures of the memory this
+// process may still allocate: Linux's estimate of the memory available to
+// new allocations (MemAvailable in /proc/meminfo), the room left under a
+// cgroup v2 memory limit, and the room left under the address-space limit
+// (RLIMIT_AS: past it every mapping fails, whatever the machine has). 0 when
+// none is known.
 func systemMemAvailable() int64 {
-	avail := sysmem.Meminfo("MemAvailable")
-	if avail <= 0 {
-		return 0
+	return leastKnown(sysmem.Meminfo("MemAvailable"), cgroupRoom(), sysmem.AddressSpaceRoom())
+}
+
+// leastKnown is the smallest of the figures > 0 (0 when none is).
+func leastKnown(figures ...int64) int64 {
+	var least int64
+	for _, f := range figures {
+		if f > 0 && (least == 0 || f < least) {
+			least = f
+		}
 	}
-	if room := cgroupRoom(); room > 0 && room < avail {
-		avail = room
-	}
-	return avail
+	return least
 }
 
 // cgroupRoom is memory.max minus memory.current of this process's cgroup
@@ -164,58 +318,128 @@ func cgroupRoom() int64 {
 	return limit - cur
 }
 
-// searchMemory is the lower bound of the memory s needs (see above); the
-// activation is traced only when the rest fits in available (> 0).
+// searchMemory is the lower bound of the memory s needs (see above): the
+// sum over its scorers; the activation is traced only when the rest fits in
+// available (> 0).
 func (s *Search) searchMemory(available int64) (memoryNeed, error) {
+	batch := 0
+	if s.opts.Data != nil && NeedData(s.crits...) {
+		// The batch's size is known only from a batch; a failing draw is
+		// reported by Run, and the bound then counts one image.
+		if b, err := s.opts.Data(0); err == nil && b != nil {
+			batch = b.N
+		}
+	}
 	var need memoryNeed
 	for _, sc := range s.scorers {
-		w, err := paramBytes(sc.graph.specs, sc.crits[0].DType)
-		if errors.Is(err, errTooLarge) {
-			w = math.MaxInt64
-		} else if err != nil {
-			return need, err
-		}
-		need.Weights, _ = addBytes(need.Weights, w)
-		in, err := elemBytes(sc.crits[0].DType, 1, sc.inputSize, sc.inputSize, 3)
-		if err != nil {
-			in = math.MaxInt64
-		}
-		need.Input = max(need.Input, in)
+		need = need.add(passNeed(sc.crits, sc.graph.specs, sc.inputSize, passImages(sc.crits[0], batch)))
 	}
-	room := available - need.Total()
-	if available <= 0 || room < 0 || need.Input <= room>>10 {
-		// Cannot fit already; or no activation could fill the room: the
-		// widest of the built-in spaces is far below 1024 input images
-		// (3072 channels at full resolution), and the trace costs as much
-		// as the one New made (0.5 s for 20 DARTS cells).
+	count := 1
+	for _, sc := range s.scorers {
+		if sc.crits[0].Saliency != nil {
+			count = max(count, alphaEntries(sc.graph.specs))
+		}
+	}
+	if !traceActivation(need, available, count) {
 		return need, nil
 	}
 	for _, sc := range s.scorers {
-		a, err := largestActivation(s.opts.Backend.Backend, sc.graph)
+		largest, gated, err := activations(s.opts.Backend.Backend, sc.graph.net, sc.graph.opts, sc.inputSize)
 		if err != nil {
 			return need, err
 		}
-		need.Activation = max(need.Activation, a)
+		if sc.crits[0].Saliency != nil {
+			largest = max(largest, gated)
+		}
+		need.Activation = max(need.Activation, scaleBytes(largest, passImages(sc.crits[0], batch)))
 	}
 	return need, nil
 }
 
-// largestActivation traces sc's network once more, symbolically, with an
-// observer on every kind of activation, and returns the bytes of the
-// largest one for one image.
-func largestActivation(b compute.Backend, g *scoringGraph) (int64, error) {
-	obs := &nn.Observer{Kinds: nn.ReLUInput | nn.LayerOutput | nn.GateOutput}
-	if _, err := traceParams(b, g.net, g.opts, g.inputSize, obs); err != nil {
-		return 0, err
+// CheckNetMemory refuses scoring net with crits (a NetScorer) on batches of
+// batch images of inputSize² when a lower bound of the memory that needs
+// exceeds the memory available (see budget.go), with an error naming what
+// (e.g. "correlate: -proxy ntk_cond -batch 4000") and the parts of the
+// bound; nil when it fits or the memory is unknown. Passing the smallest
+// network of a study (the cell without ops) makes the bound hold for every
+// cell.
+func CheckNetMemory(b compute.Backend, what string, net Supernet, crits []Criterion, inputSize, batch int) error {
+	available := memAvailable()
+	if available <= 0 {
+		return nil
 	}
-	var largest int64
+	// A NetScorer runs its passes one after the other: the largest counts.
+	var worst memoryNeed
+	for _, c := range crits {
+		opts := netOptions(passGroup{key: c.passKey()})
+		specs, err := traceParams(b, net, opts, inputSize, nil)
+		if err != nil {
+			return err
+		}
+		images := passImages(c, batch)
+		need := passNeed([]Criterion{c}, specs, inputSize, images)
+		if traceActivation(need, available, 1) {
+			a, _, err := activations(b, net, opts, inputSize)
+			if err != nil {
+				return err
+			}
+			need.Activation = scaleBytes(a, images)
+		}
+		if need.Total() > worst.Total() {
+			worst = need
+		}
+	}
+	return memoryError(what, worst, available)
+}
+
+// trainCopies are the tensors of the weights' size that training with SGD
+// and momentum holds at once: the weights, their gradients and the
+// momentum.
+const trainCopies = 3
+
+// CheckTrainMemory refuses training net (SGD with momentum, in opts' dtype)
+// on batches of batch images of inputSize² when a lower bound of the memory
+// that needs (three copies of the weights, the batch and its largest
+// activation) exceeds the memory available, with an error naming what;
+// nil when it fits or the memory is unknown.
+func CheckTrainMemory(b compute.Backend, what string, net Supernet, opts nn.Options, inputSize, batch int) error {
+	available := memAvailable()
+	if available <= 0 {
+		return nil
+	}
+	specs, err := traceParams(b, net, opts, inputSize, nil)
+	if err != nil {
+		return err
+	}
+	need := memoryNeed{Images: batch, Weights: saturate(paramBytes(specs, opts.DType))}
+	need.Copies = scaleBytes(need.Weights, trainCopies-1)
+	need.Input = saturate(elemBytes(opts.DType, batch, inputSize, inputSize, 3))
+	if traceActivation(need, available, 1) {
+		a, _, err := activations(b, net, opts, inputSize)
+		if err != nil {
+			return err
+		}
+		need.Activation = scaleBytes(a, batch)
+	}
+	return memoryError(what, need, available)
+}
+
+// activations traces net once more, symbolically, with an observer on
+// every kind of activation, and returns for one image the bytes of the
+// largest activation and the sum of the gated op outputs (GateOutput: 0
+// for a network without alpha).
+func activations(b compute.Backend, net Supernet, opts nn.Options, inputSize int) (largest, gated int64, err error) {
+	obs := &nn.Observer{Kinds: nn.ReLUInput | nn.LayerOutput | nn.GateOutput}
+	if _, err := traceParams(b, net, opts, inputSize, obs); err != nil {
+		return 0, 0, err
+	}
 	for _, a := range obs.Acts {
 		sh := a.Node.Shape()
-		n, err := elemBytes(sh.DType, sh.Dimensions...)
-		if err != nil {
-			return math.MaxInt64, nil
-		}
+		n := saturate(elemBytes(sh.DType, sh.Dimensions...))
 		largest = max(largest, n)
+		if a.Kind == nn.GateOutput {
+			gated, _ = addBytes(gated, n)
+		}
 	}
-	return largest, nil
+	return largest, gated, nil
 }

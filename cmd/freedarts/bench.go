@@ -42,7 +42,7 @@ func runBench(args []string, out io.Writer) error {
 	}
 	cases, err := bench.Cases(strings.Split(*casesFlag, ",")...)
 	if err != nil {
-		return usageError{fmt.Errorf("-cases: %w", err)}
+		return usageError{fmt.Errorf("-cases: %w", boundErr(err))}
 	}
 	b, err := backend.Open(*backendName)
 	if err != nil {

@@ -46,6 +46,10 @@ func TestBounds(t *testing.T) {
 		{args: append(train, "-channels", "4000000000"), want: []string{"-channels 4000000000"}},
 		{args: append(train, "-cells", "0"), want: []string{"-cells 0"}},
 		{args: []string{"train", "-lr", "NaN"}, want: []string{"-lr NaN"}}, // before -genotype and the data
+		// train's memory check is search's (freedarts.CheckTrainMemory):
+		// refused before the data is read, not an out-of-memory crash.
+		{args: append(train, "-channels", "16384"), want: []string{"train: 2 cells, C=16384", "GiB for its weights alone", "available"}, needMem: true},
+		{args: []string{"train", "-genotype", "DARTS_V2", "-channels", "16384"}, want: []string{"C=16384", "TiB for its weights alone"}, needMem: true},
 		// A data run within the bounds still works (exit 1 for what fails later).
 		{args: append(train, "-batch", "100"), want: []string{"64 training images, want at least one batch of 100"}, needData: true},
 	} {

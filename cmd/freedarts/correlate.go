@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
@@ -127,6 +125,9 @@ func runCorrelate(args []string, out io.Writer) error {
 	var indices []int
 	if *indicesFile != "" {
 		if indices, err = study.ReadIndices(*indicesFile, bench.Len()); err != nil {
+			if errors.Is(err, study.ErrNotRegular) {
+				return usageError{fmt.Errorf("-indices: %w", err)}
+			}
 			return fmt.Errorf("-indices: %w", err)
 		}
 	} else if sample.all {
@@ -152,11 +153,14 @@ func runCorrelate(args []string, out io.Writer) error {
 		cfg.Progress = func(p study.Progress) { fmt.Fprintf(os.Stderr, "correlate: %s\n", p) }
 	}
 
+	if err := checkStudyMemory(net, crits, *batchSize); err != nil {
+		return usageError{err}
+	}
+
 	// Ctrl-C or SIGTERM stops the study once the cells in flight are
-	// written; a second one kills the process as usual.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// written; a second one ends the process at once (stopOnSignal).
+	ctx, stop := stopOnSignal(progressOut(out))
 	defer stop()
-	context.AfterFunc(ctx, stop)
 	res, err := study.Run(ctx, cfg, bench)
 	if res != nil {
 		for _, n := range res.Notes {

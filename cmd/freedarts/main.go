@@ -9,8 +9,9 @@
 // parse flags and print; the work is done by the library packages that the
 // notebooks call too (freedarts, freedarts/study, freedarts/bench, spaces).
 //
-// Exit status: 0 on success, 1 when a run fails, 2 for bad usage (unknown
-// command or flag, a flag value out of range).
+// Exit status: 0 on success, 1 when a run fails (a write to stdout that
+// fails, to a full disk or a closed stdout, included), 2 for bad usage
+// (unknown command or flag, a flag value out of range).
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
@@ -45,13 +47,30 @@ func register(c command) { commands[c.Name] = c }
 
 func main() {
 	memlimit.Default()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	if w := memlimit.Check(); w != "" {
+		fmt.Fprintln(os.Stderr, "freedarts: warning:", w)
+	}
+	os.Exit(run(os.Args[1:], newStdout(os.Stdout, stdoutClosed()), os.Stderr))
 }
 
 // run runs the command line args and returns the exit status; results go
-// to stdout, usage and errors to stderr.
+// to stdout, usage and errors to stderr. A write to stdout that fails is
+// exit status 1 with a message, whatever the command returned: a table
+// lost to a full disk is a failure (stdout is wrapped in a checkedWriter
+// unless it is one already, as main's is).
 func run(args []string, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdout, stderr)
+	out, ok := stdout.(*checkedWriter)
+	if !ok {
+		out = newStdout(stdout, false)
+	}
+	err := dispatch(args, out, stderr)
+	if out.err != nil {
+		if err != nil && !errors.Is(err, out.err) && !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "freedarts:", err)
+		}
+		fmt.Fprintf(stderr, "freedarts: writing to stdout: %v (the output is lost)\n", out.err)
+		return 1
+	}
 	var u usageError
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
@@ -83,7 +102,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		}
 		c, ok := commands[args[1]]
 		if !ok {
-			return usageErrorf("help: unknown command %q", args[1])
+			return usageErrorf("help: unknown command %s", quote(args[1]))
 		}
 		// The help asked for goes to stdout; -h on a command and flag errors
 		// go to stderr.
@@ -91,7 +110,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	}
 	c, ok := commands[name]
 	if !ok {
-		return usageErrorf("unknown command %q", name)
+		return usageErrorf("unknown command %s", quote(name))
 	}
 	return c.Run(args[1:], withUsageTo(stderr).withOut(stdout))
 }
@@ -154,21 +173,88 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageErrorf("%s: unexpected arguments %q", fs.Name(), fs.Args())
+		return usageErrorf("%s: unexpected arguments %s", fs.Name(), quote(strings.Join(fs.Args(), " ")))
 	}
 	return nil
 }
 
 // parseWithArgs parses args, leaving the positional ones in fs.Args();
 // errors are usage errors.
+//
+// The flag package prints a parse error itself, value and all (a 120 KB
+// -genotype whole), before the usage text: what it writes during Parse is
+// held, and on an error passed on without that line; run prints the error,
+// bounded (boundErr).
 func parseWithArgs(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	output := fs.Output()
+	var held strings.Builder
+	fs.SetOutput(&held)
+	err := fs.Parse(args)
+	fs.SetOutput(output)
+	text := held.String()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		text = strings.TrimPrefix(text, err.Error()+"\n")
+	}
+	io.WriteString(output, text)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err}
+		return usageError{boundErr(err)}
 	}
 	return nil
+}
+
+// boundedError is an error of another package whose text repeats user
+// input whole (a path, a proxy list, a flag value), bounded by boundText;
+// errors.Is and As still see the original.
+type boundedError struct{ err error }
+
+func (e boundedError) Error() string { return boundText(e.err.Error()) }
+func (e boundedError) Unwrap() error { return e.err }
+
+// boundErr is err with its text bounded (see boundedError); nil stays nil.
+func boundErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return boundedError{err}
+}
+
+// boundText bounds the user text in a message that quotes it whole (the
+// flag package's errors: `invalid value "..." for flag -x`, `flag provided
+// but not defined: -...`): every quoted string is quoted again by quote,
+// and any other word longer than quote's limit is cut the same way.
+func boundText(msg string) string {
+	var b strings.Builder
+	for msg != "" {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			break
+		}
+		q, err := strconv.QuotedPrefix(msg[i:])
+		if err != nil {
+			break
+		}
+		b.WriteString(boundWords(msg[:i]))
+		u, _ := strconv.Unquote(q)
+		b.WriteString(quote(u))
+		msg = msg[i+len(q):]
+	}
+	b.WriteString(boundWords(msg))
+	return b.String()
+}
+
+// boundWords cuts each space-separated word of s to quoteLimit characters
+// and "…".
+func boundWords(s string) string {
+	words := strings.Split(s, " ")
+	for i, w := range words {
+		if utf8.RuneCountInString(w) > quoteLimit {
+			words[i] = string([]rune(w)[:quoteLimit]) + "…"
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // backendFlag adds the -backend flag every command shares.
@@ -236,7 +322,7 @@ func loadData(flagValue string) (*cifar10.Dataset, string, error) {
 	}
 	path, err := cifar10.Find(flagValue, cifar10.TrainFiles)
 	if err != nil {
-		return nil, "", fmt.Errorf("-data %q: %w", flagValue, err)
+		return nil, "", fmt.Errorf("-data %s: %w", quote(flagValue), boundErr(err))
 	}
 	d, err := cifar10.Load(path, 0)
 	return d, path, err
@@ -260,8 +346,11 @@ func loadBench(flagValue string) (b *nb201.Bench, path, note string, err error) 
 	return b, flagValue, "", nil
 }
 
-// quote quotes s for a message, at most its first 60 characters.
-func quote(s string) string { return boundedquote.Max(s, 60) }
+// quoteLimit is the most characters of a user's text a message repeats.
+const quoteLimit = 60
+
+// quote quotes s for a message, at most its first quoteLimit characters.
+func quote(s string) string { return boundedquote.Max(s, quoteLimit) }
 
 func exists(path string) bool {
 	_, err := os.Stat(path)

@@ -54,7 +54,7 @@ func runParams(args []string, out io.Writer) error {
 	}
 	g, err := darts.LookupGenotype(*genotype)
 	if err != nil {
-		return usageError{fmt.Errorf("-genotype: %w", err)}
+		return usageError{fmt.Errorf("-genotype: %w", boundErr(err))}
 	}
 	spaces.Set(&cfg.Layers, *cells)
 	spaces.Set(&cfg.C, *channels)

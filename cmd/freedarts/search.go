@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
@@ -97,7 +93,7 @@ func runSearch(args []string, out io.Writer) error {
 	}
 	crits, err := freedarts.LookupCriteria(*proxy)
 	if err != nil {
-		return usageError{fmt.Errorf("-proxy: %w", err)}
+		return usageError{fmt.Errorf("-proxy: %w", boundErr(err))}
 	}
 	opts := freedarts.Options{Criteria: crits, Ensemble: *ensemble, Prune: *prune, Draws: *draws, AlphaStd: *alphaStd}
 	rep := searchReport{Space: space.Name()}
@@ -105,14 +101,14 @@ func runSearch(args []string, out io.Writer) error {
 		if space.InputSize() != cifar10.Height {
 			return usageErrorf("-proxy %s needs labelled images at the supernet's input size %dx%d, and the only data this tool reads "+
 				"is CIFAR-10 (%dx%d): use a data-free proxy (synflow, synflow-bn) or -input %d",
-				*proxy, space.InputSize(), space.InputSize(), cifar10.Height, cifar10.Width, cifar10.Height)
+				boundWords(*proxy), space.InputSize(), space.InputSize(), cifar10.Height, cifar10.Width, cifar10.Height)
 		}
 		data, path, err := loadData(*dataPath)
 		if err != nil {
 			return err
 		}
 		if data.Len() < *batchSize {
-			return usageErrorf("-batch %d: %s has %d images", *batchSize, path, data.Len())
+			return usageErrorf("-batch %d: %s has %d images", *batchSize, quote(path), data.Len())
 		}
 		opts.Data, rep.Data = freedarts.Sample(data, *batchSize), path
 	}
@@ -129,6 +125,14 @@ func runSearch(args []string, out io.Writer) error {
 	} else if *benchPath != "" && *benchPath != "none" {
 		return usageErrorf("-bench: only the nb201 space has a benchmark table, not %s", space.Name())
 	}
+	// Each seed is printed as it finishes (the table) or kept for the JSON
+	// object; Ctrl-C or SIGTERM stops after the seed in progress, and what is
+	// done is still printed. A second signal ends the process at once
+	// (stopOnSignal). The handler is in place before the supernet is built
+	// and compiled (seconds, minutes on XLA), so that a signal then is not
+	// lost: the search stops before its first seed.
+	ctx, stop := stopOnSignal(progressOut(out))
+	defer stop()
 	if opts.Backend, err = backend.Open(*backendName); err != nil {
 		return err
 	}
@@ -141,12 +145,6 @@ func runSearch(args []string, out io.Writer) error {
 	for _, n := range notes {
 		fmt.Fprintln(progressOut(out), "note:", n)
 	}
-	// Each seed is printed as it finishes (the table) or kept for the JSON
-	// object; Ctrl-C or SIGTERM stops after the seed in progress, and what is
-	// done is still printed. A second signal kills the process as usual.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(ctx, stop)
 	if !*asJSON {
 		fmt.Fprintf(out, "FreeDARTS search: space %s, proxy %s, backend %s, alpha std %g\n", rep.Space, rep.Proxy, rep.Compute, rep.AlphaStd)
 		printRow(out, table != nil, "seed", "seconds", []string{"cifar10", "cifar100", "imagenet16"}, "arch")

@@ -1,21 +1,22 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
+
+	"github.com/gomlx/compute/dtypes"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
+	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 	"github.com/freedarts/freedarts-gonb/freedarts/bench"
 	"github.com/freedarts/freedarts-gonb/spaces/darts"
+	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
 func init() {
@@ -83,7 +84,7 @@ func runTrain(args []string, out io.Writer) error {
 	}
 	g, err := darts.LookupGenotype(*genotype)
 	if err != nil {
-		return usageError{fmt.Errorf("-genotype: %w", err)}
+		return usageError{fmt.Errorf("-genotype: %w", boundErr(err))}
 	}
 	netCfg := darts.EvalConfig()
 	netCfg.Layers, netCfg.C = *cells, *channels
@@ -96,13 +97,32 @@ func runTrain(args []string, out io.Writer) error {
 		return err
 	}
 	cfg.Epochs = *epochs
+	// Ctrl-C or SIGTERM stops before the next step; the finished epochs
+	// are printed (their lines already, or the JSON object). A second
+	// signal ends the process at once (stopOnSignal). The handler is in
+	// place before the data is read and the network compiled.
+	ctx, stop := stopOnSignal(progressOut(out))
+	defer stop()
+	b, err := backend.Open(*backendName)
+	if err != nil {
+		return err
+	}
+	// Refuse a network that cannot fit before anything of its size is
+	// allocated, as search does (freedarts/budget.go); the trace is
+	// symbolic. The options are the trainer's (darts.Train): float32, batch
+	// statistics, affine batch norms.
+	trainOpts := nn.Options{DType: dtypes.Float32, BN: nn.BNBatch, Affine: true}
+	what := fmt.Sprintf("train: %d cells, C=%d, %d parameters, -batch %d", netCfg.Layers, netCfg.C, params, cfg.BatchSize)
+	if err := freedarts.CheckTrainMemory(b.Backend, what, net, trainOpts, netCfg.InputSize, cfg.BatchSize); err != nil {
+		return usageError{err}
+	}
 
 	if *dataFlag == "" {
 		*dataFlag = defaultDataDir
 	}
 	dataPath, err := cifar10.Find(*dataFlag, cifar10.TrainFiles)
 	if err != nil {
-		return fmt.Errorf("-data %q: %w", *dataFlag, err)
+		return fmt.Errorf("-data %s: %w", quote(*dataFlag), boundErr(err))
 	}
 	train, err := cifar10.Load(dataPath, *limit)
 	if err != nil {
@@ -121,10 +141,6 @@ func runTrain(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	b, err := backend.Open(*backendName)
-	if err != nil {
-		return err
-	}
 	bcfg := b.Config
 	rep := trainReport{Genotype: g.String(), Backend: bcfg, Data: dataPath, Test: testPath, Images: train.Len(), Params: params}
 	if !*asJSON {
@@ -140,12 +156,6 @@ func runTrain(args []string, out io.Writer) error {
 			fmt.Fprintf(os.Stderr, "epoch %d/%d step %d/%d loss %.4f\n", p.Epoch, p.Epochs, p.Step, p.Steps, p.Loss)
 		}
 	}
-	// Ctrl-C or SIGTERM stops before the next step; the finished epochs
-	// are printed (their lines already, or the JSON object). A second
-	// signal kills the process as usual.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(ctx, stop)
 	cfg.Stop = func() bool { return ctx.Err() != nil }
 	res, err := darts.Train(b.Backend, net, train, test, cfg)
 	if err != nil && !errors.Is(err, darts.ErrInterrupted) {

@@ -29,8 +29,10 @@ import (
 // GOMLX_BACKEND names one.
 const Default = "go:ops_parallel"
 
-// AutoInstallEnv, when set to 1, lets GoMLX download the default PJRT plugins
-// on first use. Off by default: see the package doc.
+// AutoInstallEnv, when set to 1, lets Open download a missing PJRT plugin
+// with GoMLX's installer (xla.go); a failed download is a two-line error
+// that says how to install the plugin by hand. Off by default: see the
+// package doc.
 const AutoInstallEnv = "FREEDARTS_XLA_AUTO_INSTALL"
 
 // EnvVar is the environment variable GoMLX itself reads for the backend.

@@ -9,12 +9,23 @@
 // machine after 191 cells), while with a limit the same work stays near
 // its live size (20 cells of az_nas_trainability: 1.76 GiB without a
 // limit, 1.05 GiB with GOMEMLIMIT=1GiB).
+//
+// A user's $GOMEMLIMIT is the runtime's, not this package's: the Go runtime
+// parses it in its own start-up (runtime.gcinit, before any package's init
+// or main), and a malformed value ("GOMEMLIMIT=garbage") ends the process
+// there with "fatal error: malformed GOMEMLIMIT", status 2. No code of the
+// program can catch or explain that; a process that runs has a well-formed
+// value. What is left to check is a well-formed value that cannot work: a
+// limit so small that the collector runs all the time (Check).
 package memlimit
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"runtime/debug"
 
+	"github.com/freedarts/freedarts-gonb/internal/quote"
 	"github.com/freedarts/freedarts-gonb/internal/sysmem"
 )
 
@@ -37,12 +48,40 @@ func Default() int64 {
 	return limit
 }
 
-// available is the memory this process may use, in bytes: the machine's,
-// or its cgroup's limit when that is smaller; 0 if unknown.
+// available is the memory this process may use, in bytes: the least of the
+// machine's, its cgroup's limit and its address-space limit (ulimit -v:
+// past it every allocation fails, whatever the machine has); 0 if unknown.
 func available() int64 {
-	total := sysmem.Meminfo("MemTotal")
-	if c := sysmem.Cgroup("memory.max"); c > 0 && (total == 0 || c < total) {
-		total = c
+	var least int64
+	for _, v := range []int64{sysmem.Meminfo("MemTotal"), sysmem.Cgroup("memory.max"), sysmem.AddressSpaceLimit()} {
+		if v > 0 && (least == 0 || v < least) {
+			least = v
+		}
 	}
-	return total
+	return least
+}
+
+// MinUseful is the smallest soft limit Check accepts: below it the live heap
+// of any search (tens of MiB for the smallest supernet) is over the limit
+// from the start, and the collector runs after every allocation.
+const MinUseful = 64 << 20
+
+// Check returns a warning, for stderr, when $GOMEMLIMIT is set to a limit
+// below MinUseful (it is well-formed: see the package doc); "" otherwise.
+// The value is quoted bounded: it is user input.
+func Check() string {
+	v := os.Getenv("GOMEMLIMIT")
+	if v == "" {
+		return ""
+	}
+	return checkLimit(v, debug.SetMemoryLimit(-1))
+}
+
+// checkLimit is Check of the value v that the runtime took as limit bytes.
+func checkLimit(v string, limit int64) string {
+	if limit >= MinUseful || limit == math.MaxInt64 {
+		return ""
+	}
+	return fmt.Sprintf("GOMEMLIMIT=%s sets a soft memory limit of %d bytes: the garbage collector will run almost all the time; "+
+		"give at least 64MiB (e.g. GOMEMLIMIT=4GiB), or unset it for the default (%.0f%% of the memory)", quote.Max(v, 40), limit, Fraction*100)
 }

@@ -1,7 +1,8 @@
-// Package sysmem reads the memory figures Linux gives a process: fields of
-// /proc/meminfo and the files of its cgroup v2. The search's memory check
+// Package sysmem reads the memory figures the system gives a process: fields
+// of /proc/meminfo, the files of its cgroup v2, its virtual size and its
+// address-space limit (RLIMIT_AS, `ulimit -v`). The search's memory check
 // (freedarts) and the soft memory limit (internal/memlimit) read them here.
-// Elsewhere, and where a file cannot be read, every figure is 0: unknown.
+// Elsewhere, and where a figure cannot be read, it is 0: unknown.
 package sysmem
 
 import (
@@ -15,8 +16,29 @@ import (
 
 // Meminfo is the /proc/meminfo field named ("MemTotal", "MemAvailable"), in
 // bytes; 0 when it cannot be read.
-func Meminfo(field string) int64 {
-	f, err := os.Open("/proc/meminfo")
+func Meminfo(field string) int64 { return procField("/proc/meminfo", field) }
+
+// VirtualSize is this process's virtual memory size (VmSize in
+// /proc/self/status), in bytes; 0 when it cannot be read. It is what counts
+// against AddressSpaceLimit.
+func VirtualSize() int64 { return procField("/proc/self/status", "VmSize") }
+
+// AddressSpaceRoom is what this process may still map under its
+// address-space limit: AddressSpaceLimit minus VirtualSize (0: no limit; 1
+// when the limit is already reached, so that a caller never reads it as
+// "unknown"). Without VirtualSize (not Linux) it is the whole limit.
+func AddressSpaceRoom() int64 {
+	limit := AddressSpaceLimit()
+	if limit <= 0 {
+		return 0
+	}
+	return max(limit-VirtualSize(), 1)
+}
+
+// procField reads field ("Name: N kB") from the /proc file at path; 0 when
+// the file or the field cannot be read.
+func procField(path, field string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}
@@ -24,7 +46,7 @@ func Meminfo(field string) int64 {
 	return meminfo(f, field)
 }
 
-// meminfo reads field from /proc/meminfo's text: "Field: N kB" (or "Field:
+// meminfo reads field from /proc/meminfo's (or /proc/self/status's) text: "Field: N kB" (or "Field:
 // N"), in bytes; 0 when it is missing, not a positive count, in another
 // unit, or too large for an int64.
 func meminfo(r io.Reader, field string) int64 {

@@ -94,10 +94,21 @@ func TestParseGenotypeErrors(t *testing.T) {
 		{"range arity", strings.Replace(DARTSV2, "[2, 3, 4, 5]", "range(1, 2, 3)", 1), "range takes 1 or 2 arguments, got 3"},
 		{"huge integer", strings.Replace(DARTSV2, "2)]", "99999999999999999999)]", 1), "integer out of range"},
 		{"escape", strings.Replace(DARTSV2, "'sep_conv_3x3'", `'sep\x'`, 1), "escapes and newlines are not supported"},
+		// Positions count characters, and a character is reported whole
+		// (not its first byte, 'ï'), with its code point.
+		{"full-width parenthesis", "Genotype（normal=[])", `offset 8: unexpected character '（' (U+FF08) in "（normal=[]"…`},
+		{"invalid UTF-8", "Genotype(\xff", "offset 9: byte 0xff is not UTF-8 text"},
+		// User text is quoted bounded: a 120 KB token is not echoed whole.
+		{"huge token", strings.Repeat("x", 120000), `token "` + strings.Repeat("x", 40) + `"…: want Genotype(`},
+		{"huge op", "Genotype(normal=[('" + strings.Repeat("y", 5000) + "', 0)])", `unknown op "` + strings.Repeat("y", 40) + `"…`},
+		{"huge unterminated string", "Genotype(normal=[('" + strings.Repeat("z", 5000), `unterminated string "'` + strings.Repeat("z", 39) + `"…`},
 	} {
 		_, err := ParseGenotype(tc.s)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "darts: ") {
-			t.Errorf("%s: ParseGenotype error %v, want one containing %q", tc.name, err, tc.want)
+			t.Errorf("%s: ParseGenotype error %.300v, want one containing %q", tc.name, err, tc.want)
+		}
+		if err != nil && len(err.Error()) > 400 {
+			t.Errorf("%s: a %d-byte error", tc.name, len(err.Error()))
 		}
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	boundedquote "github.com/freedarts/freedarts-gonb/internal/quote"
 )
 
 // ParseGenotype reads a genotype as the DARTS code prints it:
@@ -15,7 +18,8 @@ import (
 // in any order, trailing commas, tuples for lists, a "genotypes." prefix and
 // concat written range(2, 6) (or range(6)). All four fields are required.
 // The genotype is validated (see Genotype.Validate); errors name the offset
-// and the token at fault.
+// (in characters, from 0) and the token at fault, quoted and cut to
+// quoteLimit characters: a genotype is user input of any length.
 func ParseGenotype(s string) (Genotype, error) {
 	p := &parser{src: s}
 	g, err := p.genotype()
@@ -44,14 +48,17 @@ type token struct {
 	pos  int
 }
 
+// quoteLimit is the most characters of a genotype's text an error repeats.
+const quoteLimit = 40
+
 func (t token) String() string {
 	switch t.kind {
 	case tokEOF:
 		return "end of input"
 	case tokString:
-		return strconv.Quote("'" + t.text + "'")
+		return boundedquote.Max("'"+t.text+"'", quoteLimit)
 	}
-	return strconv.Quote(t.text)
+	return boundedquote.Max(t.text, quoteLimit)
 }
 
 type parser struct {
@@ -61,8 +68,12 @@ type parser struct {
 }
 
 func (p *parser) errorf(t token, format string, args ...any) error {
-	return fmt.Errorf("offset %d, token %s: %s", t.pos, t, fmt.Sprintf(format, args...))
+	return fmt.Errorf("offset %d, token %s: %s", p.offset(t.pos), t, fmt.Sprintf(format, args...))
 }
+
+// offset is the byte position pos of the source in characters, as an
+// editor counts them (a genotype may hold any UTF-8).
+func (p *parser) offset(pos int) int { return utf8.RuneCountInString(p.src[:pos]) }
 
 // next returns the next token.
 func (p *parser) next() (token, error) {
@@ -86,11 +97,11 @@ func (p *parser) next() (token, error) {
 	case c == '\'' || c == '"':
 		end := strings.IndexByte(p.src[start+1:], c)
 		if end < 0 {
-			return token{}, fmt.Errorf("offset %d: unterminated string %q", start, p.src[start:])
+			return token{}, fmt.Errorf("offset %d: unterminated string %s", p.offset(start), boundedquote.Max(p.src[start:], quoteLimit))
 		}
 		text := p.src[start+1 : start+1+end]
 		if strings.ContainsAny(text, "\\\n") {
-			return token{}, fmt.Errorf("offset %d: string %q: escapes and newlines are not supported", start, p.src[start:start+end+2])
+			return token{}, fmt.Errorf("offset %d: string %s: escapes and newlines are not supported", p.offset(start), boundedquote.Max(p.src[start:start+end+2], quoteLimit))
 		}
 		p.pos = start + end + 2
 		return token{tokString, text, start}, nil
@@ -105,11 +116,13 @@ func (p *parser) next() (token, error) {
 		}
 		return token{tokIdent, p.src[start:p.pos], start}, nil
 	}
-	r := p.src[start:]
-	if len(r) > 10 {
-		r = r[:10] + "..."
+	// The character, not its first byte: a full-width parenthesis (U+FF08)
+	// is "'（' (U+FF08)", not 'ï'.
+	r, size := utf8.DecodeRuneInString(p.src[start:])
+	if r == utf8.RuneError && size <= 1 {
+		return token{}, fmt.Errorf("offset %d: byte %#02x is not UTF-8 text", p.offset(start), c)
 	}
-	return token{}, fmt.Errorf("offset %d: unexpected character %q in %q", start, c, r)
+	return token{}, fmt.Errorf("offset %d: unexpected character %q (%U) in %s", p.offset(start), r, r, boundedquote.Max(p.src[start:], 10))
 }
 
 func isIdentByte(c byte) bool {
@@ -197,7 +210,7 @@ func (p *parser) pairs() ([]Pair, error) {
 			return p.errorf(t, "want a quoted op name")
 		}
 		if _, err := OpIndex(t.text); err != nil {
-			return p.errorf(t, "unknown op %q (want one of %s)", t.text, strings.Join(Ops[:], ", "))
+			return p.errorf(t, "unknown op %s (want one of %s)", boundedquote.Max(t.text, quoteLimit), strings.Join(Ops[:], ", "))
 		}
 		if _, err := p.expect(","); err != nil {
 			return err
