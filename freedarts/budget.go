@@ -393,14 +393,15 @@ func CheckNetMemory(b compute.Backend, what string, net Supernet, crits []Criter
 }
 
 // trainCopies are the tensors of the weights' size that training with SGD
-// and momentum holds at once: the weights, their gradients and the
-// momentum.
-const trainCopies = 3
+// and momentum holds at once: the weights as uploaded (the host tensor and
+// the backend's buffer of it), their gradients, the momentum, and a step's
+// new weights and momentum, made before the old ones are released.
+const trainCopies = 6
 
 // CheckTrainMemory refuses training net (SGD with momentum, in opts' dtype)
 // on batches of batch images of inputSize² when a lower bound of the memory
-// that needs (three copies of the weights, the batch and its largest
-// activation) exceeds the memory available, with an error naming what;
+// that needs (trainCopies copies of the weights and the host's float64
+// draw of them, the batch and its largest activation) exceeds the memory available, with an error naming what;
 // nil when it fits or the memory is unknown.
 func CheckTrainMemory(b compute.Backend, what string, net Supernet, opts nn.Options, inputSize, batch int) error {
 	available := memAvailable()
@@ -413,6 +414,9 @@ func CheckTrainMemory(b compute.Backend, what string, net Supernet, opts nn.Opti
 	}
 	need := memoryNeed{Images: batch, Weights: saturate(paramBytes(specs, opts.DType))}
 	need.Copies = scaleBytes(need.Weights, trainCopies-1)
+	// The trainer draws the initial weights on the host in float64
+	// (nn.InitValues) before it uploads them.
+	need.Copies, _ = addBytes(need.Copies, saturate(paramBytes(specs, dtypes.Float64)))
 	need.Input = saturate(elemBytes(opts.DType, batch, inputSize, inputSize, 3))
 	if traceActivation(need, available, 1) {
 		a, _, err := activations(b, net, opts, inputSize)

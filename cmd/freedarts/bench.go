@@ -50,7 +50,7 @@ func runBench(args []string, out io.Writer) error {
 	}
 	opts := bench.Options{Backend: b, Repeat: *repeat, PeakSize: *peakSize, DataNote: "synthetic N(0,1) images"}
 	if bench.NeedsData(cases) && *dataPath != "synthetic" {
-		data, path, err := loadData(*dataPath)
+		data, path, err := loadData(*dataPath, 0)
 		if err != nil {
 			return fmt.Errorf("%w (or -data synthetic)", err)
 		}

@@ -144,7 +144,7 @@ func runCorrelate(args []string, out io.Writer) error {
 		Shard: shard, Backend: *backendName, Supernet: *supernet, Workers: *workers, Out: *outFile}
 	if freedarts.NeedData(crits...) {
 		var path string
-		if cfg.Data, path, err = loadData(*dataPath); err != nil {
+		if cfg.Data, path, err = loadData(*dataPath, 0); err != nil {
 			return err
 		}
 		cfg.DataName = filepath.Base(path)

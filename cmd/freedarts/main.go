@@ -315,8 +315,9 @@ func newSpace(name string, sh spaces.Shape) (spaces.Space, error) {
 }
 
 // loadData reads the CIFAR-10 training file that -data names (a file, or
-// a directory: cifar10.Find); "" is the default directory.
-func loadData(flagValue string) (*cifar10.Dataset, string, error) {
+// a directory: cifar10.Find), its first limit images (0: all); "" is the
+// default directory. Errors name the flag.
+func loadData(flagValue string, limit int) (*cifar10.Dataset, string, error) {
 	if flagValue == "" {
 		flagValue = defaultDataDir
 	}
@@ -324,8 +325,11 @@ func loadData(flagValue string) (*cifar10.Dataset, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("-data %s: %w", quote(flagValue), boundErr(err))
 	}
-	d, err := cifar10.Load(path, 0)
-	return d, path, err
+	d, err := cifar10.Load(path, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("-data %s: %w", quote(flagValue), boundErr(err))
+	}
+	return d, path, nil
 }
 
 // loadBench reads the table -bench names: "" is the default when it exists

@@ -247,22 +247,33 @@ func (b *syncBuffer) String() string {
 }
 
 // TestAddressSpaceLimit: under `ulimit -v 4000000` a search whose weights,
-// their |theta| and its op outputs cannot fit in the address space left
-// is refused up front (status 2, a message naming ulimit -v), not killed
-// by the runtime's "fatal error: out of memory" and a goroutine dump.
+// their |theta| and its op outputs cannot fit in the address space left, or
+// a training run whose weights and their copies cannot, is refused up front
+// (status 2, a message naming ulimit -v), not killed by the runtime's "fatal
+// error: out of memory" and a goroutine dump.
 func TestAddressSpaceLimit(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip(err)
 	}
-	inner := mainCommand(t, "search", "-space", "darts", "-channels", "160", "-progress=false")
-	cmd := exec.Command("sh", append([]string{"-c", `ulimit -v 4000000 && exec "$0" "$@"`}, inner.Args...)...)
-	cmd.Env = inner.Env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	_ = cmd.Run()
-	msg := stderr.String()
-	if status := cmd.ProcessState.ExitCode(); status != 2 || !strings.Contains(msg, "search: darts with these options needs at least") ||
-		!strings.Contains(msg, "ulimit -v") || strings.Contains(msg, "goroutine") {
-		t.Errorf("status %d, stderr %.600q; want 2 and the memory check's refusal", status, msg)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"search", "-space", "darts", "-channels", "160"}, "search: darts with these options needs at least"},
+		{[]string{"train", "-genotype", "DARTS_V2", "-channels", "200", "-limit", "4", "-batch", "2", "-test", "none"}, "train: 20 cells, C=200"},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			inner := mainCommand(t, append(tc.args, "-progress=false")...)
+			cmd := exec.Command("sh", append([]string{"-c", `ulimit -v 4000000 && exec "$0" "$@"`}, inner.Args...)...)
+			cmd.Env = inner.Env
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			_ = cmd.Run()
+			msg := stderr.String()
+			if status := cmd.ProcessState.ExitCode(); status != 2 || !strings.Contains(msg, tc.want) ||
+				!strings.Contains(msg, "ulimit -v") || strings.Contains(msg, "goroutine") {
+				t.Errorf("status %d, stderr %.600q; want 2 and the memory check's refusal", status, msg)
+			}
+		})
 	}
 }

@@ -103,7 +103,7 @@ func runSearch(args []string, out io.Writer) error {
 				"is CIFAR-10 (%dx%d): use a data-free proxy (synflow, synflow-bn) or -input %d",
 				boundWords(*proxy), space.InputSize(), space.InputSize(), cifar10.Height, cifar10.Width, cifar10.Height)
 		}
-		data, path, err := loadData(*dataPath)
+		data, path, err := loadData(*dataPath, 0)
 		if err != nil {
 			return err
 		}

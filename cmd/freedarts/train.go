@@ -117,14 +117,7 @@ func runTrain(args []string, out io.Writer) error {
 		return usageError{err}
 	}
 
-	if *dataFlag == "" {
-		*dataFlag = defaultDataDir
-	}
-	dataPath, err := cifar10.Find(*dataFlag, cifar10.TrainFiles)
-	if err != nil {
-		return fmt.Errorf("-data %s: %w", quote(*dataFlag), boundErr(err))
-	}
-	train, err := cifar10.Load(dataPath, *limit)
+	train, dataPath, err := loadData(*dataFlag, *limit)
 	if err != nil {
 		return err
 	}
@@ -138,7 +131,7 @@ func runTrain(args []string, out io.Writer) error {
 	var test *cifar10.Dataset
 	if testPath != "" {
 		if test, err = cifar10.Load(testPath, *testLimit); err != nil {
-			return err
+			return fmt.Errorf("-test %s: %w", quote(testPath), boundErr(err))
 		}
 	}
 	bcfg := b.Config
