@@ -17,6 +17,7 @@ package spaces
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -256,6 +257,31 @@ func IsNil(v any) bool {
 		return r.IsNil()
 	}
 	return false
+}
+
+// ArgmaxRows is the one-op-per-row rule: the column of the largest score of
+// every row (the first on a tie), for a matrix of rows rows of cols scores.
+// A matrix of another shape, or a NaN, is an error naming the row and
+// column, prefixed with what (the space's name).
+func ArgmaxRows(what string, scores [][]float64, rows, cols int) ([]int, error) {
+	if len(scores) != rows {
+		return nil, fmt.Errorf("%s: score matrix has %d rows, want %d", what, len(scores), rows)
+	}
+	best := make([]int, len(scores))
+	for r, row := range scores {
+		if len(row) != cols {
+			return nil, fmt.Errorf("%s: score row %d has %d values, want %d (one per op)", what, r, len(row), cols)
+		}
+		for c, v := range row {
+			if math.IsNaN(v) {
+				return nil, fmt.Errorf("%s: score [%d][%d] is NaN", what, r, c)
+			}
+			if v > row[best[r]] {
+				best[r] = c
+			}
+		}
+	}
+	return best, nil
 }
 
 // KeptRows is the Kept matrix of a one-op-per-row rule: [rows][ops] with

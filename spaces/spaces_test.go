@@ -1,6 +1,7 @@
 package spaces_test
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -72,5 +73,36 @@ func TestKeptRows(t *testing.T) {
 		if !slices.Equal(k[r], want[r]) {
 			t.Errorf("row %d: %v, want %v", r, k[r], want[r])
 		}
+	}
+}
+
+func TestArgmaxRows(t *testing.T) {
+	nan := math.NaN()
+	for _, tc := range []struct {
+		name       string
+		scores     [][]float64
+		rows, cols int
+		want       []int
+		wantErr    string
+	}{
+		{"largest per row", [][]float64{{1, 3, 2}, {-1, -2, -3}}, 2, 3, []int{1, 0}, ""},
+		{"first on a tie", [][]float64{{2, 2, 1}}, 1, 3, []int{0}, ""},
+		{"negative and zero", [][]float64{{-5, 0, -1}}, 1, 3, []int{1}, ""},
+		{"too few rows", [][]float64{{1, 2}}, 2, 2, nil, "has 1 rows, want 2"},
+		{"short row", [][]float64{{1, 2}, {1}}, 2, 2, nil, "score row 1 has 1 values, want 2"},
+		{"NaN", [][]float64{{1, nan}}, 1, 2, nil, "score [0][1] is NaN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := spaces.ArgmaxRows("test", tc.scores, tc.rows, tc.cols)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.HasPrefix(err.Error(), "test: ") {
+					t.Errorf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Errorf("= %v, %v; want %v", got, err, tc.want)
+			}
+		})
 	}
 }

@@ -254,23 +254,8 @@ func Select(scores [][]float64) (Arch, error) {
 	if len(scores) == 0 {
 		return nil, fmt.Errorf("mobile: no score rows, want one per layer, each of %d values", NumOps)
 	}
-	a := make(Arch, len(scores))
-	for l, row := range scores {
-		if len(row) != NumOps {
-			return nil, fmt.Errorf("mobile: score row %d has %d values, want %d (one per op)", l, len(row), NumOps)
-		}
-		best := 0
-		for o, v := range row {
-			if v != v {
-				return nil, fmt.Errorf("mobile: score [%d][%d] is NaN", l, o)
-			}
-			if v > row[best] {
-				best = o
-			}
-		}
-		a[l] = best
-	}
-	return a, nil
+	best, err := spaces.ArgmaxRows("mobile", scores, len(scores), NumOps)
+	return Arch(best), err
 }
 
 // Network is the single-path network of an arch, with affine batch norm.

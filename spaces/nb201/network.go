@@ -2,7 +2,6 @@ package nb201
 
 import (
 	"fmt"
-	"math"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
@@ -210,24 +209,11 @@ func Rows() []string {
 // included: the FreeDARTS rule on this space. scores is [NumEdges][NumOps].
 func Select(scores [][]float64) (Arch, error) {
 	var a Arch
-	if len(scores) != NumEdges {
-		return a, fmt.Errorf("nb201: score matrix has %d rows, want %d (one per edge)", len(scores), NumEdges)
+	best, err := spaces.ArgmaxRows("nb201", scores, NumEdges, NumOps)
+	if err != nil {
+		return a, err
 	}
-	for e, row := range scores {
-		if len(row) != NumOps {
-			return a, fmt.Errorf("nb201: score row %d has %d values, want %d (one per op)", e, len(row), NumOps)
-		}
-		best := 0
-		for op, v := range row {
-			if math.IsNaN(v) {
-				return a, fmt.Errorf("nb201: score [%d][%d] is NaN", e, op)
-			}
-			if v > row[best] {
-				best = op
-			}
-		}
-		a[e] = best
-	}
+	copy(a[:], best)
 	return a, nil
 }
 
