@@ -27,7 +27,7 @@ import (
 //     in place (other backends hold a copy on their device too, which the
 //     bound leaves out); every criterion's supernet of a search counts;
 //   - the copies of the parameters the work computes or keeps: SynFlow's
-//     |theta| (AbsParams), used by the forward pass and again by the
+//     |theta| (WeightsAbs), used by the forward pass and again by the
 //     backward pass, so that every layer's is alive between the two;
 //     training's gradients and momentum;
 //   - the per-image gradients of a per-image criterion (perImageCriteria:
@@ -98,7 +98,7 @@ func (m memoryNeed) add(o memoryNeed) memoryNeed {
 
 // perImageCriteria are the criteria whose graph runs one backward pass per
 // image of the batch and keeps one gradient of the network's weights per
-// image (proxy_tenas.go): their need grows with the batch. (A Criterion
+// image (proxy_te_nas.go): their need grows with the batch. (A Criterion
 // field would say it where the criterion is declared; until then this is the
 // one list.)
 var perImageCriteria = map[string]bool{"ntk_cond": true}
@@ -109,7 +109,7 @@ var perImageCriteria = map[string]bool{"ntk_cond": true}
 func passNeed(crits []Criterion, specs []nn.ParamSpec, inputSize, batch int) memoryNeed {
 	dtype := crits[0].DType
 	need := memoryNeed{Images: batch, Weights: saturate(paramBytes(specs, dtype))}
-	if crits[0].AbsParams {
+	if crits[0].Weights == WeightsAbs {
 		need.Copies = need.Weights
 	}
 	for _, c := range crits {
@@ -137,10 +137,10 @@ func scaleBytes(n int64, k int) int64 {
 // Gaussian images, else the one all-ones image.
 func passImages(c Criterion, batch int) int {
 	switch {
-	case c.NeedsData:
+	case c.NeedsData():
 		return max(batch, 1)
-	case c.GaussianInput > 0:
-		return c.GaussianInput
+	case c.Input == InputGaussian:
+		return c.Images
 	}
 	return 1
 }

@@ -2,6 +2,8 @@ package freedarts
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,32 +28,31 @@ import (
 // A proxy whose score has no useful gradient (NASWOT's binary codes, the
 // spectrum of jacob_cov) reaches alpha by ablation instead: see Ablate.
 // Parameter and FLOP counts exist on networks only: NotOnAlpha says why.
+//
+// A criterion is found by name once registered (Register), which checks
+// that its fields agree; the built-in ones register themselves from their
+// proxy_*.go files.
 type Criterion struct {
 	// Name is what users type (-proxy).
 	Name string
 	// Doc is one line for help texts.
 	Doc string
-	// NeedsData: the criterion needs a labelled batch; otherwise the input is
-	// a single all-ones image.
-	NeedsData bool
 	// DType of the whole computation.
 	DType dtypes.DType
 	// BN is how the network's batch norms behave.
 	BN nn.BNMode
-	// AbsParams feeds |theta| for every parameter, alphas included: SynFlow's
-	// linearised network.
-	AbsParams bool
-	// GaussianWeights draws the convolution and linear weights from N(0, 1)
-	// and sets the biases to 0 (Zen-NAS's network_weight_gaussian_init),
-	// instead of PyTorch's default uniform draw.
-	GaussianWeights bool
-	// KaimingNormal draws them from N(0, 2/fan_in) and sets the biases to 0
-	// (PyTorch's kaiming_normal_, fan_in, relu: AZ-NAS's initialisation):
-	// GaussianWeights scaled by sqrt(2/fan_in).
-	KaimingNormal bool
-	// GaussianInput, for a criterion without data, replaces the all-ones
-	// image by that many images of N(0, 1) pixels, drawn from the seed.
-	GaussianInput int
+	// Weights is how the pass draws the parameters (WeightsUniform, PyTorch's
+	// default, when left out).
+	Weights WeightInit
+	// Input is what the pass feeds the network (InputOnes, one all-ones
+	// image, when left out); Images is the number of images of
+	// InputGaussian, and 0 for the others.
+	Input  InputKind
+	Images int
+	// Published are the correlations with trained accuracy that the
+	// proxy's sources report (package study holds its studies to them);
+	// a proxy of your own may leave it out.
+	Published []Published
 
 	// Saliency scores every element of every target (the alphas). nil when
 	// the criterion is not defined on alpha.
@@ -226,102 +227,19 @@ func (p *Pass) ActsOf(kinds nn.ActKind) []nn.Activation {
 	return out
 }
 
-// The SynFlow objective is a product of many |weights| and alphas along every
-// path; float32 under- or overflows for plausible alpha scales (the reference
-// notebook's run produced NaN gradients and an all-none cell). float64 keeps
-// R and its gradient finite and non-zero for alpha scales from 1e-3 to 10
-// (tested); every pass still rejects non-finite or all-zero scores.
-//
-// The data criteria run in float32 with batch-statistics BN, as
-// zero-cost-nas does; their network-level definitions follow its code
-// (foresight/pruners/measures), summed over convolution and linear weights.
-var criteria = map[string]Criterion{
-	"synflow": {
-		Name:  "synflow",
-		Doc:   "SynFlow on the BN-free network, float64, all-ones input: S=|theta*dR/dtheta|, R=sum(logits) (default)",
-		DType: dtypes.Float64, BN: nn.BNNone, AbsParams: true,
-		Saliency: absSaliency(sumLogits), Network: sumSaliency(absSaliency(sumLogits)),
-	},
-	"synflow-bn": {
-		Name:  "synflow-bn",
-		Doc:   "SynFlow as the released FreeDARTS code runs it: batch-statistics BN kept, float64",
-		DType: dtypes.Float64, BN: nn.BNBatch, AbsParams: true,
-		Saliency: absSaliency(sumLogits), Network: sumSaliency(absSaliency(sumLogits)),
-	},
-	"snip": {
-		Name:      "snip",
-		Doc:       "SNIP: S=|theta*dL/dtheta|, L=cross-entropy of one labelled batch",
-		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		Saliency: snipSaliency, Network: sumSaliency(snipSaliency),
-	},
-	"grasp": {
-		Name:      "grasp",
-		Doc:       "GraSP: S=theta*Hg on alpha (signed, largest kept), -theta*Hg summed on a network; g=dL/dtheta",
-		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		Saliency: graspSaliency,
-		// zero-cost-nas negates GraSP's theta*Hg so that larger is better.
-		Network: func(p *Pass) *Node { return Neg(sumSaliency(graspSaliency)(p)) },
-	},
-	"grad_norm": {
-		Name:      "grad_norm",
-		Doc:       "gradient norm: sum over layers of ||dL/dW|| (on alpha: |dL/dalpha|, each entry its own layer)",
-		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		Saliency: func(p *Pass) []*Node {
-			g, _ := p.LossGrads()
-			out := make([]*Node, len(g))
-			for i := range g {
-				out[i] = Abs(g[i])
-			}
-			return out
-		},
-		Network: func(p *Pass) *Node {
-			g, _ := p.LossGrads()
-			terms := make([]*Node, len(g))
-			for i := range g {
-				terms[i] = Sqrt(ReduceAllSum(Square(g[i])))
-			}
-			return nn.ReduceSumNodes(terms)
-		},
-	},
-	"fisher": {
-		Name:      "fisher",
-		Doc:       "Fisher: per unit 0.5*mean_n(sum act*dL/dact)^2 over conv/linear outputs (on alpha: over each gated op output)",
-		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		Saliency: fisherSaliency, SaliencyObserve: nn.GateOutput,
-		Network: fisherNetwork, NetworkObserve: nn.LayerOutput,
-	},
-	"jacob_cov": {
-		Name:      "jacob_cov",
-		Doc:       "Jacobian covariance: -sum(log(l+1e-5)+1/(l+1e-5)) over eigenvalues l of the correlation of per-sample input Jacobians",
-		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		Ablate:  true, // a spectrum of the whole network's input Jacobians: no per-parameter decomposition
-		Network: jacobianCovariance, Finish: jacobCovScore,
-	},
-	"naswot": {
-		Name:      "naswot",
-		Doc:       "NASWOT: log|det K|, K = sum over ReLUs of c*c^T + (1-c)*(1-c)^T for the binary codes c of each sample",
-		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
-		Ablate:  true, // binary activation codes are piecewise constant in alpha: no gradient
-		Network: naswotKernel, NetworkObserve: nn.ReLUInput, Finish: logAbsDet,
-	},
-	"params": {
-		Name:  "params",
-		Doc:   "baseline: number of trainable parameters (affine BN included)",
-		DType: dtypes.Float32, BN: nn.BNBatch,
-		NotOnAlpha: "every cell of a supernet holds every op, so counts do not depend on alpha",
-		Static:     func(specs []nn.ParamSpec, _ []nn.Activation) float64 { return float64(nn.CountParams(specs)) },
-	},
-	"flops": {
-		Name:  "flops",
-		Doc:   "baseline: multiply-accumulates of the convolution and linear layers for one image",
-		DType: dtypes.Float32, BN: nn.BNBatch,
-		NotOnAlpha: "every cell of a supernet holds every op, so counts do not depend on alpha",
-		Static:     countMACs,
-	},
-}
+// criteria holds the registered criteria by name (Register), under the
+// registry's lock.
+var criteria = map[string]Criterion{}
 
 // CriterionNames lists the criteria, sorted.
 func CriterionNames() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	return criterionNames()
+}
+
+// criterionNames is CriterionNames for a caller that holds the lock.
+func criterionNames() []string {
 	names := make([]string, 0, len(criteria))
 	for n := range criteria {
 		names = append(names, n)
@@ -332,8 +250,10 @@ func CriterionNames() []string {
 
 // AlphaCriterionNames lists the criteria defined on alpha, sorted.
 func AlphaCriterionNames() []string {
+	registry.RLock()
+	defer registry.RUnlock()
 	var names []string
-	for _, n := range CriterionNames() {
+	for _, n := range criterionNames() {
 		if c := criteria[n]; c.Saliency != nil || c.Ablate {
 			names = append(names, n)
 		}
@@ -343,14 +263,17 @@ func AlphaCriterionNames() []string {
 
 // LookupCriterion returns the named criterion.
 func LookupCriterion(name string) (Criterion, error) {
+	registry.RLock()
+	defer registry.RUnlock()
 	c, ok := criteria[name]
 	if e, named := namedEnsembles[name]; !ok && named {
 		return Criterion{}, fmt.Errorf("proxy %q is an ensemble of %s over the networks scored together, not a score of one network "+
 			"(correlate -proxy %s adds its row; on alpha, give its members and -ensemble %s)", name, strings.Join(e.Members, ","), name, e.Method)
 	}
 	if !ok {
-		return Criterion{}, fmt.Errorf("unknown proxy %q (want one of %s)", name, strings.Join(CriterionNames(), ", "))
+		return Criterion{}, fmt.Errorf("unknown proxy %q (want one of %s)", name, strings.Join(criterionNames(), ", "))
 	}
+	c.Published = slices.Clone(c.Published)
 	return c, nil
 }
 
@@ -373,10 +296,13 @@ func LookupCriteria(list string) ([]Criterion, error) {
 	return out, nil
 }
 
+// NeedsData says whether c needs a labelled batch (Input is InputData).
+func (c Criterion) NeedsData() bool { return c.Input == InputData }
+
 // NeedData says whether any of crits needs a labelled batch.
 func NeedData(crits ...Criterion) bool {
 	for _, c := range crits {
-		if c.NeedsData {
+		if c.NeedsData() {
 			return true
 		}
 	}
@@ -408,14 +334,6 @@ func (c Criterion) checkAlpha() error {
 	return nil
 }
 
-func sumLogits(logits, _ *Node) *Node { return ReduceAllSum(logits) }
-
-// crossEntropy is the mean cross-entropy of logits [N,K] against one-hot
-// labels [N,K].
-func crossEntropy(logits, labels *Node) *Node {
-	return Neg(ReduceAllMean(ReduceSum(Mul(labels, LogSoftmax(logits, -1)), -1)))
-}
-
 // sumSaliency is the network-level reduction of zero-cost-nas: the sum of
 // every element's saliency over all targets.
 func sumSaliency(saliency func(p *Pass) []*Node) func(p *Pass) *Node {
@@ -429,41 +347,23 @@ func sumSaliency(saliency func(p *Pass) []*Node) func(p *Pass) *Node {
 	}
 }
 
-// absSaliency is |theta ⊙ dR/dtheta| for an objective R.
-func absSaliency(objective func(logits, labels *Node) *Node) func(p *Pass) []*Node {
-	return func(p *Pass) []*Node {
-		grads := Gradient(objective(p.Logits, p.Labels), p.Targets...)
-		out := make([]*Node, len(p.Targets))
-		for i, t := range p.Targets {
-			out[i] = Abs(Mul(t, grads[i]))
-		}
-		return out
-	}
+// crossEntropy is the mean cross-entropy of logits [N,K] against one-hot
+// labels [N,K].
+func crossEntropy(logits, labels *Node) *Node {
+	return Neg(ReduceAllMean(ReduceSum(Mul(labels, LogSoftmax(logits, -1)), -1)))
 }
 
-// snipSaliency is absSaliency(crossEntropy) with the gradient the pass
-// shares with the other loss criteria.
-func snipSaliency(p *Pass) []*Node {
-	grads, _ := p.LossGrads()
-	out := make([]*Node, len(p.Targets))
-	for i, t := range p.Targets {
-		out[i] = Abs(Mul(t, grads[i]))
-	}
-	return out
-}
+// Degenerate is the score of a network that the spectral proxies (jacob_cov,
+// naswot) cannot tell anything about: its output ignores its input, or two
+// samples are indistinguishable. It is below every real score and finite,
+// so that rank statistics still apply; plots should leave it out.
+const Degenerate = -math.MaxFloat64
 
-// graspSaliency is theta ⊙ Hg: the Hessian-vector product with g held fixed
-// is the gradient of g·stopgrad(g).
-func graspSaliency(p *Pass) []*Node {
-	grads, _ := p.LossGrads()
-	terms := make([]*Node, len(grads))
-	for i, g := range grads {
-		terms[i] = ReduceAllSum(Mul(g, StopGradient(g)))
+// perSample sums x [N, ...] over every axis but the batch axis.
+func perSample(x *Node) *Node {
+	axes := make([]int, 0, x.Rank()-1)
+	for a := 1; a < x.Rank(); a++ {
+		axes = append(axes, a)
 	}
-	hg := Gradient(nn.ReduceSumNodes(terms), p.Targets...)
-	out := make([]*Node, len(p.Targets))
-	for i, t := range p.Targets {
-		out[i] = Mul(t, hg[i])
-	}
-	return out
+	return ReduceSum(x, axes...)
 }

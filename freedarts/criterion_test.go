@@ -63,7 +63,7 @@ func objective(c Criterion, net Supernet, specs []nn.ParamSpec) nntest.Func {
 	return func(in []*Node) *Node {
 		n := nn.Bind(in[0].Graph(), nn.Options{DType: c.DType, BN: c.BN}, specs, in[:len(specs)])
 		logits := net.Forward(n, in[len(specs)])
-		if c.NeedsData {
+		if c.NeedsData() {
 			return crossEntropy(logits, in[len(specs)+1])
 		}
 		return sumLogits(logits, nil)
@@ -98,7 +98,7 @@ func fdSetup(t *testing.T, crit Criterion, alphaStd float64, batchSize int) (*sc
 		}
 		inputs = append(inputs, nntest.Input{Values: v, Shape: shape})
 	}
-	if crit.NeedsData {
+	if crit.NeedsData() {
 		oneHot := make([]float64, batch.N*10)
 		for i, l := range batch.Labels {
 			oneHot[i*10+int(l)] = 1

@@ -28,4 +28,27 @@
 // networks, or the cells of one supernet (NewSupernetScorer), each the
 // supernet with a one-hot alpha input, so that one compiled graph scores
 // them all.
+//
+// # Proxies
+//
+// The criteria live in this package, one file per family: proxy_synflow.go
+// (synflow, synflow-bn), proxy_snip.go (snip, grad_norm), proxy_grasp.go,
+// proxy_fisher.go, proxy_jacob_cov.go, proxy_naswot.go, proxy_counts.go
+// (params, flops), proxy_az_nas.go, proxy_te_nas.go, and NASLib's and the
+// newer ones under their own names. Each registers its criteria with
+// Register in its init function, so that importing freedarts is enough to
+// find them all by name: a package of proxies apart would need a blank
+// import wherever the names are used, or would import freedarts for Pass
+// while freedarts imports it for the built-ins, a cycle. A Criterion says
+// how its pass draws the weights (Weights) and the input (Input, Images),
+// its forms on alpha and on a network, and the correlations its sources
+// publish (Published, which package study holds its studies to).
+//
+// # Adding a proxy
+//
+// Write a file proxy_NAME.go whose init calls mustRegister(Criterion{...})
+// (and mustRegisterEnsemble for an ensemble of its parts), or call Register
+// from your own program or notebook before the search (ExampleRegister).
+// Register refuses a criterion that could not run, naming the field; then
+// -proxy NAME, LookupCriterion and the studies find it as a built-in.
 package freedarts

@@ -39,7 +39,7 @@ func EnsembleNames() []string { return []string{RankAverage, MajorityVote, LogRa
 // on the other networks scored with it, so it has no per-network value:
 // it exists where a population is scored, as a combination of its members'
 // scores over that population (study.Correlate). A proxy file registers
-// one in its init function, as it registers its criteria.
+// one in its init function (RegisterEnsemble), after its members.
 type NamedEnsemble struct {
 	Name string
 	// Doc is one line for help texts.
@@ -48,18 +48,27 @@ type NamedEnsemble struct {
 	Method string
 	// Members are the criteria combined, two or more.
 	Members []string
+	// Published are the correlations its sources report for the ensemble
+	// (Criterion.Published).
+	Published []Published
 }
 
+// namedEnsembles holds the registered ensembles by name
+// (RegisterEnsemble), under the registry's lock.
 var namedEnsembles = map[string]NamedEnsemble{}
 
 // LookupEnsemble returns the named ensemble.
 func LookupEnsemble(name string) (NamedEnsemble, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
 	e, ok := namedEnsembles[name]
 	return e, ok
 }
 
 // NamedEnsembleNames lists the named ensembles, sorted.
 func NamedEnsembleNames() []string {
+	registry.RLock()
+	defer registry.RUnlock()
 	names := make([]string, 0, len(namedEnsembles))
 	for n := range namedEnsembles {
 		names = append(names, n)
@@ -81,7 +90,7 @@ func ExpandEnsembles(list string) (proxies string, named []string) {
 	}
 	for name := range strings.SplitSeq(list, ",") {
 		name = strings.TrimSpace(name)
-		e, ok := namedEnsembles[name]
+		e, ok := LookupEnsemble(name)
 		if !ok {
 			add(name)
 			continue

@@ -33,10 +33,10 @@ type argTensors struct {
 
 // fill draws the arguments of a pass into the tensors and returns them as
 // graph.Exec arguments: every parameter drawn from init (|theta| for
-// AbsParams criteria, N(0, 1) weights for GaussianWeights ones; alpha
-// entries that mask drops are exactly 0), then the input: for data-free
-// criteria one all-ones image of size² (GaussianInput: that many N(0, 1)
-// images), else the batch and its labels. A tensor whose shape changes (a batch of another size) is
+// WeightsAbs criteria, N(0, 1) weights for WeightsGaussian and
+// WeightsKaiming ones; alpha entries that mask drops are exactly 0), then
+// the input: one all-ones image of size² (InputOnes), Images N(0, 1) images
+// (InputGaussian), or the batch and its labels (InputData). A tensor whose shape changes (a batch of another size) is
 // replaced.
 func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOptions, size int, batch *Batch, mask Mask) ([]any, error) {
 	if crit.DType != dtypes.Float32 && crit.DType != dtypes.Float64 {
@@ -53,7 +53,7 @@ func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOpti
 		}
 	}
 	n := len(specs) + 1
-	if crit.NeedsData {
+	if crit.NeedsData() {
 		n++
 	}
 	for len(a.ts) < n {
@@ -73,13 +73,11 @@ func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOpti
 		keep := mask[spec.Name]
 		if crit.DType == dtypes.Float64 {
 			err = tensors.MutableFlatData(t, func(dst []float64) {
-				drawParam(dst, spec, init, crit.AbsParams, crit.GaussianWeights || crit.KaimingNormal, keep)
-				kaimingScale(dst, spec, crit.KaimingNormal)
+				drawParam(dst, spec, init, crit.Weights, keep)
 			})
 		} else {
 			err = tensors.MutableFlatData(t, func(dst []float32) {
-				drawParam(dst, spec, init, crit.AbsParams, crit.GaussianWeights || crit.KaimingNormal, keep)
-				kaimingScale(dst, spec, crit.KaimingNormal)
+				drawParam(dst, spec, init, crit.Weights, keep)
 			})
 		}
 		if err != nil {
@@ -87,9 +85,9 @@ func (a *argTensors) fill(specs []nn.ParamSpec, crit Criterion, init nn.InitOpti
 		}
 	}
 	in := len(specs)
-	if !crit.NeedsData {
-		if crit.GaussianInput > 0 {
-			if err := a.setGaussian(in, crit.DType, crit.GaussianInput, size, init.Seed); err != nil {
+	if !crit.NeedsData() {
+		if crit.Input == InputGaussian {
+			if err := a.setGaussian(in, crit.DType, crit.Images, size, init.Seed); err != nil {
 				return nil, err
 			}
 		} else if err := a.setOnes(in, crit.DType, size); err != nil {
@@ -144,7 +142,7 @@ func oneHot[T float32 | float64](dst []T, keep []bool) {
 
 // checkBatch rejects a missing or malformed batch for a data criterion.
 func checkBatch(crit Criterion, size int, batch *Batch) error {
-	if !crit.NeedsData {
+	if !crit.NeedsData() {
 		return nil
 	}
 	if batch == nil {
@@ -162,12 +160,14 @@ func checkBatch(crit Criterion, size int, batch *Batch) error {
 	return nil
 }
 
-// drawParam draws parameter spec into dst (nn.Draw), with |value| when
-// abs and 0 where keep (if not nil) drops an entry. Drawing in place spares
+// drawParam draws parameter spec into dst as weights says (nn.Draw for
+// WeightsUniform and WeightsAbs, with |value| for WeightsAbs), with 0
+// where keep (if not nil) drops an entry. Drawing in place spares
 // a search the float64 copy of every weight per seed that nn.InitValues
 // allocates, which was most of its garbage.
-func drawParam[T float32 | float64](dst []T, spec nn.ParamSpec, init nn.InitOptions, abs, gaussian bool, keep []bool) {
-	if gaussian && (spec.Kind == nn.Weight || spec.Kind == nn.Bias) {
+func drawParam[T float32 | float64](dst []T, spec nn.ParamSpec, init nn.InitOptions, weights WeightInit, keep []bool) {
+	abs := weights == WeightsAbs
+	if gaussian := weights == WeightsGaussian || weights == WeightsKaiming; gaussian && (spec.Kind == nn.Weight || spec.Kind == nn.Bias) {
 		gaussianParam(dst, spec, init)
 	} else {
 		nn.Draw(dst, spec, init)
@@ -180,6 +180,7 @@ func drawParam[T float32 | float64](dst []T, spec nn.ParamSpec, init nn.InitOpti
 			dst[j] = 0
 		}
 	}
+	kaimingScale(dst, spec, weights == WeightsKaiming)
 }
 
 // gaussianParam is Zen-NAS's initialisation of a weight or bias: a weight
@@ -237,7 +238,7 @@ func (a *argTensors) setGaussian(i int, dtype dtypes.DType, count, size int, see
 	})
 }
 
-// gaussianInputStream keys the PCG stream of GaussianInput images, apart
+// gaussianInputStream keys the PCG stream of InputGaussian images, apart
 // from the parameters' (nn.Draw keys those by a hash of their names).
 const gaussianInputStream = 0x9e3779b97f4a7c15
 

@@ -35,7 +35,7 @@ func initValuesArgs(t *testing.T, specs []nn.ParamSpec, crit Criterion, init nn.
 	t.Helper()
 	var out [][]float64
 	for i, v := range nn.InitValues(specs, init) {
-		if crit.AbsParams {
+		if crit.Weights == WeightsAbs {
 			for j := range v {
 				v[j] = math.Abs(v[j])
 			}
@@ -91,7 +91,10 @@ func TestDrawParamIsInitValues(t *testing.T) {
 	for _, dt := range []dtypes.DType{dtypes.Float32, dtypes.Float64} {
 		for _, abs := range []bool{false, true} {
 			for _, m := range []Mask{nil, mask} {
-				crit := Criterion{Name: "test", DType: dt, AbsParams: abs}
+				crit := Criterion{Name: "test", DType: dt}
+				if abs {
+					crit.Weights = WeightsAbs
+				}
 				for _, seed := range []uint64{0, 7} {
 					init := nn.InitOptions{Seed: seed, AlphaStd: 0.5}
 					args, err := graphInputs(specs, crit, init, 8, nil, m)

@@ -52,17 +52,15 @@ type NetScorer struct {
 // run on one graph of one initialisation and input (NetScorer's groups,
 // a search's shared ablation passes).
 type passKey struct {
-	dtype     dtypes.DType
-	bn        nn.BNMode
-	abs, data bool
-	// gaussW, kaiming and gaussIn are Criterion.GaussianWeights,
-	// KaimingNormal and GaussianInput.
-	gaussW, kaiming bool
-	gaussIn         int
+	dtype   dtypes.DType
+	bn      nn.BNMode
+	weights WeightInit
+	input   InputKind
+	images  int
 }
 
 func (c Criterion) passKey() passKey {
-	return passKey{c.DType, c.BN, c.AbsParams, c.NeedsData, c.GaussianWeights, c.KaimingNormal, c.GaussianInput}
+	return passKey{c.DType, c.BN, c.Weights, c.Input, c.Images}
 }
 
 // passGroup is the criteria (indices into NetScorer.crits) of one graph.
@@ -173,7 +171,7 @@ func (s *NetScorer) prepareCells(g passGroup) (*cellPass, error) {
 		}
 		return &cellPass{specs: specs, acts: obs.Acts}, nil
 	}
-	sg, err := newScoringGraph(s.backend, s.super, opts, s.inputSize, nn.Weight, g.observe, g.key.data, s.outputs(g))
+	sg, err := newScoringGraph(s.backend, s.super, opts, s.inputSize, nn.Weight, g.observe, g.key.input == InputData, s.outputs(g))
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +329,7 @@ func (s *NetScorer) scoreGroup(net Supernet, g passGroup, seed uint64, batch *Ba
 		}
 		return s.static(g, specs, obs.Acts), nil
 	}
-	sg, err := newScoringGraph(s.backend, net, opts, s.inputSize, nn.Weight, g.observe, g.key.data, s.outputs(g))
+	sg, err := newScoringGraph(s.backend, net, opts, s.inputSize, nn.Weight, g.observe, g.key.input == InputData, s.outputs(g))
 	if err != nil {
 		return nil, err
 	}

@@ -171,7 +171,7 @@ func TestSupernetCellsMatchNetworks(t *testing.T) {
 	}
 	dataGraphs := 0
 	for _, g := range cells.groups {
-		if !g.static && g.key.data {
+		if !g.static && g.key.input == InputData {
 			dataGraphs++
 		}
 	}

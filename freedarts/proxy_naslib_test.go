@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,7 +43,7 @@ func newProxiesCase(t *testing.T, net *nb201.Network, name string, batch *Batch)
 		}
 		c.inputs = append(c.inputs, nntest.Input{Values: v, Shape: tensorOf(a).Shape().Dimensions})
 	}
-	if c.crit.NeedsData {
+	if c.crit.NeedsData() {
 		c.inputs = append(c.inputs, nntest.Input{Values: oneHotOf(batch.Labels, 10), Shape: []int{batch.N, 10}})
 	}
 	return c
@@ -244,7 +245,7 @@ func oneLayerCase(t *testing.T, name string, batch *Batch) (crit Criterion, w []
 			w = v
 		case s.Kind == nn.BNScale && !allEqual(v, 1), s.Kind == nn.BNShift && !allEqual(v, 0):
 			t.Fatalf("%s drawn as %v", s.Name, v)
-		case crit.GaussianWeights && s.Kind == nn.Bias && !allEqual(v, 0):
+		case crit.Weights == WeightsGaussian && s.Kind == nn.Bias && !allEqual(v, 0):
 			t.Fatalf("zen's bias %s drawn as %v, want 0", s.Name, v)
 		}
 	}
@@ -354,7 +355,11 @@ func TestGaussianWeights(t *testing.T) {
 	spec := nn.ParamSpec{Name: "conv/w", Kind: nn.Weight, Shape: []int{576, 64}, FanIn: 576}
 	draw := func(gauss bool, seed uint64) []float64 {
 		v := make([]float64, spec.Size())
-		drawParam(v, spec, nn.InitOptions{Seed: seed}, false, gauss, nil)
+		w := WeightsUniform
+		if gauss {
+			w = WeightsGaussian
+		}
+		drawParam(v, spec, nn.InitOptions{Seed: seed}, w, nil)
 		return v
 	}
 	v := draw(true, 1)
@@ -381,7 +386,7 @@ func TestGaussianWeights(t *testing.T) {
 		}
 	}
 	bias := []float64{1, 2}
-	drawParam(bias, nn.ParamSpec{Name: "fc/b", Kind: nn.Bias, Shape: []int{2}, FanIn: 4}, nn.InitOptions{Seed: 1}, false, true, nil)
+	drawParam(bias, nn.ParamSpec{Name: "fc/b", Kind: nn.Bias, Shape: []int{2}, FanIn: 4}, nn.InitOptions{Seed: 1}, WeightsGaussian, nil)
 	if !allEqual(bias, 0) {
 		t.Errorf("Gaussian bias %v, want 0", bias)
 	}
@@ -711,50 +716,37 @@ func TestNewProxiesOnAlpha(t *testing.T) {
 	}
 }
 
-// TestCriteriaRegisteredOnce scans the package's sources: every name is
-// registered once (criteria's literal or one init assignment), so that no
-// file's init silently replaces another's criterion.
+// TestCriteriaRegisteredOnce: every built-in criterion is registered by
+// one proxy_*.go file, the one a reader looks in (Register itself refuses
+// a second registration of a name, at init).
 func TestCriteriaRegisteredOnce(t *testing.T) {
-	files, err := os.ReadDir(".")
+	files, err := filepath.Glob("proxy_*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	assign := regexp.MustCompile(`criteria\["([^"]+)"\]\s*=`)
-	literal := regexp.MustCompile(`(?m)^\t"([^"]+)": \{$`)
+	name := regexp.MustCompile(`(?m)mustRegister\(Criterion\{\s*Name:\s*"([^"]+)"`)
 	seen := map[string]string{}
 	for _, f := range files {
-		if !strings.HasSuffix(f.Name(), ".go") || strings.HasSuffix(f.Name(), "_test.go") {
+		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
-		src, err := os.ReadFile(f.Name())
+		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var names []string
-		for _, m := range assign.FindAllStringSubmatch(string(src), -1) {
-			names = append(names, m[1])
-		}
-		if i := strings.Index(string(src), "var criteria = map[string]Criterion{"); i >= 0 {
-			body := string(src[i:])
-			body = body[:strings.Index(body, "\n}\n")]
-			for _, m := range literal.FindAllStringSubmatch(body, -1) {
-				names = append(names, m[1])
+		for _, m := range name.FindAllStringSubmatch(string(src), -1) {
+			if prev, dup := seen[m[1]]; dup {
+				t.Errorf("criterion %q registered in %s and %s", m[1], prev, f)
 			}
-		}
-		for _, n := range names {
-			if prev, dup := seen[n]; dup {
-				t.Errorf("criterion %q registered in %s and %s", n, prev, f.Name())
-			}
-			seen[n] = f.Name()
+			seen[m[1]] = f
 		}
 	}
-	for _, n := range []string{"epe_nas", "l2_norm", "plain", "zen", "zico", "meco", "synflow", "naswot"} {
-		c, ok := criteria[n]
-		if _, found := seen[n]; !found || !ok || c.Name != n {
-			t.Errorf("criterion %q: registered %v, in %q", n, ok, seen[n])
+	for _, n := range CriterionNames() {
+		if _, found := seen[n]; !found {
+			t.Errorf("criterion %q: no proxy_*.go file registers it", n)
 		}
 	}
-	if len(seen) != len(criteria) {
-		t.Errorf("%d registrations found in the sources, %d criteria", len(seen), len(criteria))
+	if len(seen) != len(CriterionNames()) {
+		t.Errorf("%d registrations found in the sources, %d criteria", len(seen), len(CriterionNames()))
 	}
 }

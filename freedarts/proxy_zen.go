@@ -40,14 +40,15 @@ import (
 // On alpha it is an ablation, as jacob_cov: the score of the whole
 // network's features has no per-parameter decomposition.
 func init() {
-	criteria["zen"] = Criterion{
+	mustRegister(Criterion{
 		Name:  "zen",
 		Doc:   "Zen-score (NASLib): log E|f(x)-f(x+0.01e)| + sum log sqrt(BN running var), N(0,1) weights and inputs (no data)",
 		DType: dtypes.Float32, BN: nn.BNBatch,
-		GaussianWeights: true, GaussianInput: 2 * zenBatch,
+		Weights: WeightsGaussian, Input: InputGaussian, Images: 2 * zenBatch,
 		Ablate:  true, // a score of the whole network's features: no per-parameter decomposition
 		Network: zenStat, NetworkObserve: nn.BNInput | nn.Features, Finish: zenScore,
-	}
+		Published: []Published{{Statistic: Spearman, Value: 0.35, Target: "cifar10valid_valid", Source: suiteZero}},
+	})
 }
 
 const (
@@ -61,7 +62,7 @@ const (
 
 // zenStat is [mean_n sum_chw |f(x1) - f(x1 + gamma x2)|, sum over the
 // batch norms of log sqrt(mean_c running_var)], the input being x1 then x2
-// (GaussianInput).
+// (InputGaussian).
 func zenStat(p *Pass) *Node {
 	x := p.Input
 	n := x.Shape().Dimensions[0]

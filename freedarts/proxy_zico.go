@@ -37,12 +37,13 @@ import (
 // opposite signs, whose log 0 would tie with none; the ratio keeps every
 // entry with a gradient above none.
 func init() {
-	criteria["zico"] = Criterion{
-		Name:      "zico",
-		Doc:       "ZiCo: sum over layers of log sum_w mean|g|/std(g), gradients of the two halves of the batch (on alpha: mean|g|/std(g))",
-		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
+	mustRegister(Criterion{
+		Name:  "zico",
+		Doc:   "ZiCo: sum over layers of log sum_w mean|g|/std(g), gradients of the two halves of the batch (on alpha: mean|g|/std(g))",
+		Input: InputData, DType: dtypes.Float32, BN: nn.BNBatch,
 		Saliency: zicoSaliency, Network: zicoStat, Finish: zicoScore,
-	}
+		Published: []Published{{Statistic: Spearman, Value: 0.80, Target: "cifar10_test", Source: "Li et al., ZiCo, ICLR 2023, Table 1: NATS-Bench-TSS, CIFAR-10 test accuracy"}},
+	})
 }
 
 // zicoBatches is the number of batches (halves of the pass's batch) whose

@@ -101,7 +101,7 @@ func newScorer(b compute.Backend, net Supernet, crits []Criterion, inputSize int
 			return nodes
 		}
 	}
-	g, err := newScoringGraph(b, net, nn.Options{DType: crit.DType, BN: crit.BN}, inputSize, nn.Alpha, observe, crit.NeedsData, outputs)
+	g, err := newScoringGraph(b, net, nn.Options{DType: crit.DType, BN: crit.BN}, inputSize, nn.Alpha, observe, crit.NeedsData(), outputs)
 	if err != nil {
 		return nil, err
 	}

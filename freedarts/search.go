@@ -156,6 +156,11 @@ func (o Options) criteria() ([]Criterion, error) {
 			if c.Name == "" {
 				return nil, fmt.Errorf("search: Criteria[%d] has no Name, want a criterion from LookupCriterion (or a copy of one)", i)
 			}
+			// A variant built in code is checked as Register checks a
+			// registration, so that a contradictory copy fails here.
+			if err := c.validate(); err != nil {
+				return nil, fmt.Errorf("search: Criteria[%d]: %w", i, err)
+			}
 		}
 		return o.Criteria, nil
 	case o.Proxy == "":
@@ -285,7 +290,7 @@ func (s *Search) Close() {
 // Trace builds, without compiling, the scoring graph of the first pass
 // (the first criterion's, with the criteria that share it) for a batch of
 // batchSize images (data-free criteria: one image, or their
-// GaussianInput) and hands its pass and outputs to visit: what the
+// InputGaussian's Images) and hands its pass and outputs to visit: what the
 // benchmark counts FLOPs on is what Run executes.
 func (s *Search) Trace(batchSize int, visit func(p *Pass, outputs []*Node)) error {
 	if err := s.ready("Trace"); err != nil {
@@ -300,8 +305,8 @@ func (s *Search) Trace(batchSize int, visit func(p *Pass, outputs []*Node)) erro
 		return fmt.Errorf("search: Trace with a batch of %d images, want >= 1", batchSize)
 	}
 	sc := s.scorers[0]
-	if !sc.crits[0].NeedsData {
-		batchSize = max(1, sc.crits[0].GaussianInput)
+	if !sc.crits[0].NeedsData() {
+		batchSize = max(1, sc.crits[0].Images)
 	}
 	return sc.graph.trace(s.opts.Backend.Backend, batchSize, visit)
 }

@@ -197,168 +197,42 @@ func validateCell(c spaces.Cell) ([]int, error) {
 // CellSVG returns an inline SVG (class "freedarts-cell") of the cell: nodes laid out
 // left to right in layers (longest path from the inputs), inputs and outputs as boxes,
 // intermediate nodes as circles, and one curved arrow per edge labelled with its op
-// and coloured by OpColor. "none" edges are omitted; "concat" edges are dashed.
+// and coloured by OpColor. "none" edges are omitted; "concat" edges are dashed. Op
+// labels sit beside their edges, never on an arrow nor on each other (layoutCell).
 //
 // It returns an error for a cell without nodes, an edge naming a node out of range, a
 // self-loop, an empty op name, or edges that form a cycle.
 func CellSVG(c spaces.Cell) (string, error) {
-	layers, err := validateCell(c)
+	l, err := layoutCell(c)
 	if err != nil {
 		return "", err
 	}
-	n := len(c.Nodes)
+	return drawCell(c.Title, l), nil
+}
 
-	// Node shapes: boxes for sources, sinks and long labels; circles otherwise.
-	hasIn, hasOut := make([]bool, n), make([]bool, n)
-	for _, e := range c.Edges {
-		hasOut[e.From], hasIn[e.To] = true, true
-	}
-	nodes := make([]*cdNode, n)
-	maxLayer := 0
-	byLayer := map[int][]int{}
-	for i, label := range c.Nodes {
-		main, sub := splitSubscript(label)
-		w := textWidth(main, cdNodeFont) + textWidth(sub, cdSubFont)
-		nd := &cdNode{label: label, main: main, sub: sub, layer: layers[i]}
-		if !hasIn[i] || !hasOut[i] || w > 2*cdNodeR-8 {
-			nd.isBox = true
-			nd.halfW, nd.halfH = math.Max(20, w/2+8), cdBoxH/2
-		} else {
-			nd.halfW, nd.halfH = cdNodeR, cdNodeR
-		}
-		nodes[i] = nd
-		maxLayer = max(maxLayer, layers[i])
-		byLayer[layers[i]] = append(byLayer[layers[i]], i)
-	}
-
-	// Layer spacing: wide enough for the longest op label between two nodes.
-	maxLabel := 0.0
-	for _, e := range c.Edges {
-		if e.Op != spaces.OpNone && e.Op != spaces.OpConcat {
-			maxLabel = math.Max(maxLabel, textWidth(e.Op, cdLabelFont))
-		}
-	}
-	gap := math.Max(cdMinLayerGx, maxLabel+2*cdNodeR+40)
-	for l := 0; l <= maxLayer; l++ {
-		ids := byLayer[l]
-		for k, i := range ids {
-			nodes[i].pos = point{float64(l) * gap, (float64(k) - float64(len(ids)-1)/2) * cdRowGap}
-		}
-	}
-
-	// Edges to draw, in a deterministic order; duplicates (same from/to) fan out.
-	type drawEdge struct {
-		spaces.Edge
-		dup int
-	}
-	var edges []drawEdge
-	pairCount := map[[2]int]int{}
-	for _, e := range c.Edges {
-		if e.Op == spaces.OpNone {
-			continue
-		}
-		key := [2]int{e.From, e.To}
-		edges = append(edges, drawEdge{e, pairCount[key]})
-		pairCount[key]++
-	}
-
-	var bb box = nodes[0].bounds()
-	for _, nd := range nodes {
-		bb = bb.union(nd.bounds())
-	}
-	var placed []box
-	for _, nd := range nodes {
-		placed = append(placed, nd.bounds())
-	}
-
+// drawCell draws a laid-out cell: edges, then op labels, then nodes on top.
+func drawCell(title string, l *cellLayout) string {
 	var body strings.Builder
-	// Edges first, so that nodes are drawn on top.
-	var labels strings.Builder
-	for _, e := range edges {
-		a, z := nodes[e.From], nodes[e.To]
-		p0, p2 := a.pos, z.pos
-		d := p2.sub(p0)
-		normal := d.unit().perp()
-		span := z.layer - a.layer
-		off := 0.0
-		if span > 1 {
-			peak := 26 + 24*float64(span-2)
-			// Bow away from the centre line; on it, alternate by layer so that
-			// arcs from the same node nest (NAS-Bench-201: 0->2, 0->3 above, 1->3 below).
-			// (normal.y > 0: layers grow left to right, so off > 0 bows downwards.)
-			sign := 1.0
-			switch my := (p0.y + p2.y) / 2; {
-			case my < -1:
-				sign = -1
-			case my > 1:
-				sign = 1
-			case a.layer%2 == 0:
-				sign = -1
-			}
-			off = sign * 2 * peak
-		}
-		if e.dup > 0 {
-			k := float64((e.dup + 1) / 2)
-			if e.dup%2 == 1 {
-				off += 36 * k
-			} else {
-				off -= 36 * k
-			}
-		}
-		ctrl := p0.add(d.scale(0.5)).add(normal.scale(off))
-		s := p0.add(ctrl.sub(p0).unit().scale(a.extent(ctrl.sub(p0)) + 2))
-		end := p2.sub(p2.sub(ctrl).unit().scale(z.extent(p2.sub(ctrl)) + 2))
-		if off == 0 {
-			ctrl = s.add(end).scale(0.5)
-		}
+	for i := range l.edges {
+		e := &l.edges[i]
+		a, z := l.nodes[e.From], l.nodes[e.To]
 		col := OpColor(e.Op)
 		dash := ""
 		if e.Op == spaces.OpConcat {
 			dash = ` stroke-dasharray="5,4"`
 		}
-		// Tangent at the end of the quadratic curve, for the arrow head.
-		v := end.sub(ctrl).unit()
-		if end.sub(ctrl).norm() < 1e-9 {
-			v = end.sub(s).unit()
-		}
-		base := end.sub(v.scale(10))
-		w := v.perp().scale(4.5)
+		w := e.tip.sub(e.base).unit().perp().scale(cdArrowHalfW)
 		fmt.Fprintf(&body, `<path class="edge" d="M%s Q%s %s" fill="none" stroke="%s" stroke-width="2"%s><title>%s</title></path>`+"\n",
-			s, ctrl, base, col, dash, esc(fmt.Sprintf("%s -> %s: %s", a.label, z.label, e.Op)))
-		fmt.Fprintf(&body, `<path class="arrow" d="M%s L%s L%s Z" fill="%s"/>`+"\n", end, base.add(w), base.sub(w), col)
-		bb = bb.union(box{math.Min(s.x, end.x), math.Min(s.y, end.y), math.Max(s.x, end.x), math.Max(s.y, end.y)})
-		mid := s.scale(0.25).add(ctrl.scale(0.5)).add(end.scale(0.25))
-		bb = bb.union(box{mid.x, mid.y, mid.x, mid.y})
-		if e.Op == spaces.OpConcat {
-			continue
-		}
-		// Label: the first position along the curve that does not overlap earlier
-		// labels or nodes.
-		lw, lh := textWidth(e.Op, cdLabelFont), cdLabelFont+2
-		var at point
-		var lb box
-		for k, t := range []float64{0.5, 0.38, 0.62, 0.28, 0.72, 0.5} {
-			u := 1 - t
-			at = s.scale(u * u).add(ctrl.scale(2 * u * t)).add(end.scale(t * t))
-			lb = box{at.x - lw/2 - 2, at.y - lh/2, at.x + lw/2 + 2, at.y + lh/2}
-			free := true
-			for _, o := range placed {
-				if lb.overlaps(o) {
-					free = false
-					break
-				}
-			}
-			if free || k == 5 {
-				break
-			}
-		}
-		placed = append(placed, lb)
-		bb = bb.union(lb)
-		fmt.Fprintf(&labels, `<text class="op-label" x="%s" y="%s" font-size="%s" text-anchor="middle" dominant-baseline="central" fill="%s" stroke="#ffffff" stroke-width="3" paint-order="stroke">%s</text>`+"\n",
-			num(at.x), num(at.y), num(cdLabelFont), col, esc(e.Op))
+			e.start, e.ctrl, e.base, col, dash, esc(fmt.Sprintf("%s -> %s: %s", a.label, z.label, e.Op)))
+		fmt.Fprintf(&body, `<path class="arrow" d="M%s L%s L%s Z" fill="%s"/>`+"\n", e.tip, e.base.add(w), e.base.sub(w), col)
 	}
-	body.WriteString(labels.String())
-	for _, nd := range nodes {
+	for i := range l.edges {
+		if e := &l.edges[i]; e.labelled {
+			fmt.Fprintf(&body, `<text class="op-label" x="%s" y="%s" font-size="%s" text-anchor="middle" dominant-baseline="central" fill="%s" stroke="#ffffff" stroke-width="3" paint-order="stroke">%s</text>`+"\n",
+				num(e.labelAt.x), num(e.labelAt.y), num(cdLabelFont), OpColor(e.Op), esc(e.Op))
+		}
+	}
+	for _, nd := range l.nodes {
 		if nd.isBox {
 			fmt.Fprintf(&body, `<rect class="node" x="%s" y="%s" width="%s" height="%s" rx="5" fill="#eef3fb" stroke="#333333" stroke-width="1.5"/>`+"\n",
 				num(nd.pos.x-nd.halfW), num(nd.pos.y-nd.halfH), num(2*nd.halfW), num(2*nd.halfH))
@@ -374,24 +248,25 @@ func CellSVG(c spaces.Cell) (string, error) {
 		body.WriteString("</text>\n")
 	}
 
+	bb := l.bounds
 	titleH := 0.0
-	if c.Title != "" {
+	if title != "" {
 		titleH = 22
-		bb.x1 = math.Max(bb.x1, bb.x0+textWidth(c.Title, 14))
+		bb.x1 = math.Max(bb.x1, bb.x0+textWidth(title, 14))
 	}
 	width := bb.x1 - bb.x0 + 2*cdMargin
 	height := bb.y1 - bb.y0 + 2*cdMargin + titleH
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="freedarts-cell" width="%s" height="%s" viewBox="0 0 %s %s" font-family="sans-serif" role="img">`+"\n",
 		num(width), num(height), num(width), num(height))
-	if c.Title != "" {
+	if title != "" {
 		fmt.Fprintf(&b, `<text class="title" x="%s" y="%s" font-size="14" font-weight="bold">%s</text>`+"\n",
-			num(cdMargin), num(cdMargin+14), esc(c.Title))
+			num(cdMargin), num(cdMargin+14), esc(title))
 	}
 	fmt.Fprintf(&b, `<g transform="translate(%s %s)">`+"\n", num(cdMargin-bb.x0), num(cdMargin+titleH-bb.y0))
 	b.WriteString(body.String())
 	b.WriteString("</g>\n</svg>")
-	return b.String(), nil
+	return b.String()
 }
 
 // CellsHTML returns the SVGs of all cells side by side in one HTML <div> (class

@@ -39,7 +39,7 @@
 // command (60% of the machine's memory, unless $GOMEMLIMIT is set), so that a long study in
 // a cell stays near its live size.
 //
-// The kernel set-up (Jupyter, GoNB, goimports, gopls) lives next to this package in
-// kernel/setup.sh, with the pinned versions in kernel/versions.env; kernel/workspace.sh is
-// the first cell of every notebook.
+// The kernel set-up (Jupyter, GoNB, goimports, gopls) is shell, not Go, so it lives
+// outside this package, in scripts/setup/: setup.sh, with the pinned versions in
+// versions.env; workspace.sh is the first cell of every notebook.
 package kernel

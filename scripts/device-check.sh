@@ -34,7 +34,7 @@
 # the device tool brings back 8.
 #
 # The GPU machine has no Go and no network. Here, with Go (GOTOOLCHAIN from
-# kernel/versions.env, cgo: XLA is only compiled into cgo builds):
+# scripts/setup/versions.env, cgo: XLA is only compiled into cgo builds):
 #
 #   scripts/device-check.sh --prepare     # .device/bin.tar.xz (CLI + test binaries), data
 #
@@ -90,9 +90,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-# GOTOOLCHAIN=go$GO_VERSION (kernel/versions.env) for the go commands below.
-# shellcheck source=kernel/goenv.sh
-. kernel/goenv.sh
+# GOTOOLCHAIN=go$GO_VERSION (scripts/setup/versions.env) for the go commands below.
+# shellcheck source=scripts/setup/goenv.sh
+. scripts/setup/goenv.sh
 # have_go: a go command that runs GOTOOLCHAIN (fails fast without network and cache).
 have_go() { command -v go >/dev/null && go version >/dev/null 2>&1; }
 

@@ -8,18 +8,18 @@
 # NAME-1.png, ...: the whole notebook, one 1200x3000 window a page.
 #
 # Usage: scripts/notebook-test.sh [go test flags…]
-#   SKIP_SETUP=1             do not run kernel/setup.sh --with-chromium first
+#   SKIP_SETUP=1             do not run scripts/setup/setup.sh --with-chromium first
 #   FREEDARTS_NOTEBOOKS=GLOB run only notebooks/GLOB (default *.ipynb)
 #   FREEDARTS_SCREENSHOTS=0  skip the HTML export and screenshots
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# GOTOOLCHAIN=go$GO_VERSION (kernel/versions.env) for go test; the kernel gets it
-# from its kernel.json (kernel/setup.sh).
-# shellcheck source=kernel/goenv.sh
-. kernel/goenv.sh
+# GOTOOLCHAIN=go$GO_VERSION (scripts/setup/versions.env) for go test; the kernel gets it
+# from its kernel.json (scripts/setup/setup.sh).
+# shellcheck source=scripts/setup/goenv.sh
+. scripts/setup/goenv.sh
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
-	kernel/setup.sh --with-chromium
+	scripts/setup/setup.sh --with-chromium
 fi
 # The tools setup.sh installed, for this shell too.
 PATH="$(go env GOPATH)/bin:$PATH"

@@ -208,8 +208,8 @@ done
 say "cluster up: node localhost idle"
 
 # --- 3. the study as a job array -------------------------------------------------------
-# shellcheck source=kernel/goenv.sh
-. kernel/goenv.sh
+# shellcheck source=scripts/setup/goenv.sh
+. scripts/setup/goenv.sh
 export GOMLX_BACKEND=go GOMLX_NO_AUTO_INSTALL=1
 if [ "$(go env GOARCH)" = amd64 ]; then
 	export GOEXPERIMENT=simd

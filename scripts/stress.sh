@@ -12,8 +12,8 @@
 # about 10 minutes on the 2-core machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# shellcheck source=kernel/goenv.sh
-. kernel/goenv.sh
+# shellcheck source=scripts/setup/goenv.sh
+. scripts/setup/goenv.sh
 export GOMLX_BACKEND=go GOMLX_NO_AUTO_INSTALL=1
 if [ -z "${FREEDARTS:-}" ]; then
 	if [ "$(go env GOARCH)" = amd64 ]; then

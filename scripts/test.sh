@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/test.sh: the project's whole test suite, from a fresh Debian 12 machine.
-#   1. kernel/setup.sh --with-chromium: Jupyter, GoNB, goimports, gopls, Chromium
+#   1. scripts/setup/setup.sh --with-chromium: Jupyter, GoNB, goimports, gopls, Chromium
 #      (idempotent; skip with SKIP_SETUP=1 when they are installed)
 #   2. gofmt and go vet
 #   3. go test ./... on the embedded pure-Go backend, never downloading a plugin,
@@ -12,10 +12,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# GOTOOLCHAIN=go$GO_VERSION (kernel/versions.env) for every go command below: the
+# GOTOOLCHAIN=go$GO_VERSION (scripts/setup/versions.env) for every go command below: the
 # machine's go (Go 1.26 on a fresh one) fetches Go $GO_VERSION from the module proxy.
-# shellcheck source=kernel/goenv.sh
-. kernel/goenv.sh
+# shellcheck source=scripts/setup/goenv.sh
+. scripts/setup/goenv.sh
 export GOMLX_BACKEND=go GOMLX_NO_AUTO_INSTALL=1
 # The build users run: GoMLX's SIMD matmul kernels need it (amd64 only); its SIMD
 # element-wise kernels, which can fault, are switched off (freedarts/backend/simd_on.go).
@@ -24,7 +24,7 @@ if [ "$(go env GOARCH)" = amd64 ]; then
 fi
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
-	kernel/setup.sh --with-chromium
+	scripts/setup/setup.sh --with-chromium
 fi
 PATH="$(go env GOPATH)/bin:$PATH"
 export PATH

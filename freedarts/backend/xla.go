@@ -43,7 +43,7 @@ func checkXLA(cfg string) error {
 	if os.Getenv(AutoInstallEnv) == "1" {
 		if err := installPlugin(plugin); err != nil {
 			return fmt.Errorf("backend %q: the PJRT plugin %q is not installed and could not be downloaded (%s=1; no network?): %v\n"+
-				"install it by hand: go run ./kernel/cmd/pjrtinstall on a machine with network (it fills ~/.local/lib/go-xla; copy that "+
+				"install it by hand: go run ./cmd/pjrtinstall on a machine with network (it fills ~/.local/lib/go-xla; copy that "+
 				"directory, or point PJRT_PLUGIN_LIBRARY_PATH at it), or see README.md, Backends", cfg, plugin, AutoInstallEnv, rootCause(err))
 		}
 		if hasPlugin(xla.GetAvailablePlugins(), plugin) {

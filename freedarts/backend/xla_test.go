@@ -25,7 +25,7 @@ func TestAutoInstallFailure(t *testing.T) {
 		t.Skip("an XLA CPU plugin is installed here")
 	}
 	msg := err.Error()
-	for _, want := range []string{`"xla:cpu"`, "could not be downloaded", "no network?", "no such host", "kernel/cmd/pjrtinstall", "README.md, Backends"} {
+	for _, want := range []string{`"xla:cpu"`, "could not be downloaded", "no network?", "no such host", "cmd/pjrtinstall", "README.md, Backends"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q, want it to contain %q", msg, want)
 		}

@@ -181,7 +181,7 @@ func runCase(opts Options, c Case, peak Peak) (Result, error) {
 	}
 	r.DType = crit.DType.String()
 	batchSize := 1
-	if crit.NeedsData {
+	if crit.NeedsData() {
 		batchSize = c.Batch
 	}
 	r.Batch = batchSize

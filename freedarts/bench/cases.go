@@ -75,7 +75,7 @@ func Build(defs []CaseDef) []Case {
 // NeedsData says whether a case's proxy needs labelled images.
 func NeedsData(cases []Case) bool {
 	for _, c := range cases {
-		if crit, err := freedarts.LookupCriterion(c.Proxy); err == nil && crit.NeedsData {
+		if crit, err := freedarts.LookupCriterion(c.Proxy); err == nil && crit.NeedsData() {
 			return true
 		}
 	}

@@ -17,7 +17,7 @@ const recentStudy = "../../docs/study/nb201_per_cell_500_recent.csv"
 
 // TestRecentStudyFidelity recomputes the committed study's correlations and
 // holds each proxy with a published value to it, within 0.05, against the
-// accuracy its source uses (Sources): the README's fidelity claims. plain
+// accuracy its source uses (PublishedRho): the README's fidelity claims. plain
 // is the one that misses (-0.148 against -0.26; README, "The newer
 // proxies"): its sign and order are checked instead.
 func TestRecentStudyFidelity(t *testing.T) {
@@ -50,8 +50,9 @@ func TestRecentStudyFidelity(t *testing.T) {
 			t.Errorf("%s vs %s: not in the study", tc.proxy, tc.target)
 			continue
 		}
-		if want := Published[tc.proxy]; math.Abs(got-want) > tol {
-			t.Errorf("%s vs %s: rho %.3f, published %.3f (%s): off by more than %v", tc.proxy, tc.target, got, want, Sources[tc.proxy], tol)
+		want, ok := PublishedRho(tc.proxy)
+		if !ok || math.Abs(got-want.Value) > tol {
+			t.Errorf("%s vs %s: rho %.3f, published %.3f (%s): off by more than %v", tc.proxy, tc.target, got, want.Value, want.Source, tol)
 		}
 	}
 	if got := rho["plain cifar10valid_test"]; got > -0.1 || got < -0.3 {

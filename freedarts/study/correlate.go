@@ -24,53 +24,35 @@ import (
 // its column name, a label and its accessor.
 var Targets = slices.Clone(nb201.Metrics)
 
-// Published holds the Spearman rho with NAS-Bench-201 accuracy that each
-// proxy's authors (or NAS-Bench-Suite-Zero, for NASLib's) publish, on
-// CIFAR-10; Sources names, for each, the paper, its table or figure, the
-// cells and the accuracy it correlates with. The protocols differ: the
-// zero-cost paper's and MeCo's CIFAR-10 is the cifar10-valid protocol's
-// test accuracy (the cifar10valid_test target), NAS-Bench-Suite-Zero's the
-// same protocol's validation accuracy, ZiCo's and AZ-NAS's the cifar10
-// protocol's test accuracy (cifar10_test). Proxies whose papers publish
-// only Kendall's tau (TE-NAS's, AZ-NAS's parts) have no entry.
-var Published = map[string]float64{
-	"synflow":   0.737,
-	"jacob_cov": 0.731,
-	"snip":      0.596,
-	"grad_norm": 0.594,
-	"grasp":     0.514,
-	"fisher":    0.360,
-	"naswot":    0.79,
-	"epe_nas":   0.70,
-	"l2_norm":   0.68,
-	"plain":     -0.26,
-	"zen":       0.35,
-	"zico":      0.80,
-	"meco":      0.89,
-	"az_nas":    0.913,
+// PublishedRho returns the published Spearman rho of the named proxy or
+// named ensemble with NAS-Bench-201 accuracy: the first that its
+// registration carries (freedarts.Criterion.Published), with its source
+// and target. The protocols differ: the zero-cost paper's and MeCo's
+// CIFAR-10 is the cifar10-valid protocol's test accuracy (the
+// cifar10valid_test target), NAS-Bench-Suite-Zero's the same protocol's
+// validation accuracy, ZiCo's and AZ-NAS's the cifar10 protocol's test
+// accuracy (cifar10_test). Proxies whose papers publish only Kendall's tau
+// (TE-NAS's, AZ-NAS's parts) have none.
+func PublishedRho(proxy string) (freedarts.Published, bool) {
+	for _, p := range freedarts.PublishedCorrelations(proxy) {
+		if p.Statistic == freedarts.Spearman {
+			return p, true
+		}
+	}
+	return freedarts.Published{}, false
 }
 
-const (
-	zeroCostPaper = "Abdelfattah et al., Zero-Cost Proxies for Lightweight NAS, ICLR 2021: all 15,625 cells, cifar10-valid test accuracy"
-	suiteZero     = "Krishnakumar et al., NAS-Bench-Suite-Zero, NeurIPS 2022 Datasets and Benchmarks, Figure 2: 1000 random cells, cifar10-valid validation accuracy"
-)
-
-// Sources says where each of Published's values comes from.
-var Sources = map[string]string{
-	"synflow":   zeroCostPaper,
-	"jacob_cov": zeroCostPaper,
-	"snip":      zeroCostPaper,
-	"grad_norm": zeroCostPaper,
-	"grasp":     zeroCostPaper,
-	"fisher":    zeroCostPaper,
-	"naswot":    "Mellor et al., Neural Architecture Search without Training, ICML 2021: all cells, CIFAR-10",
-	"epe_nas":   suiteZero,
-	"l2_norm":   suiteZero,
-	"plain":     suiteZero,
-	"zen":       suiteZero,
-	"zico":      "Li et al., ZiCo, ICLR 2023, Table 1: NATS-Bench-TSS, CIFAR-10 test accuracy",
-	"meco":      "Jiang et al., MeCo, NeurIPS 2023, abstract and Table 1 (0.894): all cells, cifar10-valid test accuracy (its code)",
-	"az_nas":    "Lee & Ham, AZ-NAS, CVPR 2024, Table 1 and NB201/tss_general.ipynb (0.9127): all 15,625 cells, CIFAR-10 test accuracy, 200 epochs",
+// PublishedRhos is PublishedRho's value for every registered proxy and
+// named ensemble that has one, by name: the published column of
+// CorrelationTable.
+func PublishedRhos() map[string]float64 {
+	out := map[string]float64{}
+	for _, n := range append(freedarts.CriterionNames(), freedarts.NamedEnsembleNames()...) {
+		if p, ok := PublishedRho(n); ok {
+			out[n] = p.Value
+		}
+	}
+	return out
 }
 
 // Correlation is the agreement of one proxy (or ensemble) with one target
@@ -349,7 +331,7 @@ func ReadIndices(path string, total int) ([]int, error) {
 
 // CorrelationTable lays cors out for display (kernel.ShowTable in a
 // notebook): one row per proxy, in the order of cors, with its published
-// rho when published is not nil (Published; "" for a proxy it lacks),
+// rho when published is not nil (PublishedRhos; "" for a proxy it lacks),
 // then Spearman's rho and Kendall's tau against each target, labelled as
 // in Targets, to three decimals ("undefined" for an Undefined one).
 func CorrelationTable(cors []Correlation, published map[string]float64) (headers []string, rows [][]string) {

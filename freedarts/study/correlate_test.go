@@ -93,7 +93,7 @@ func TestCorrelationTable(t *testing.T) {
 		{"synflow", "cifar10valid_test", 0.5004, 0.2, 10, ""}, {"params", "cifar10valid_test", -0.1, -0.05, 10, ""},
 		{"synflow", "other", 1, 1, 10, ""},
 	}
-	headers, rows := CorrelationTable(cors, Published)
+	headers, rows := CorrelationTable(cors, PublishedRhos())
 	wantH := []string{"proxy", "published ρ", "CIFAR-10 ρ", "τ", "CIFAR-10 (c10-valid) ρ", "τ", "other ρ", "τ"}
 	wantR := [][]string{
 		{"synflow", "0.737", "0.500", "0.250", "0.500", "0.200", "1.000", "1.000"},
@@ -209,25 +209,21 @@ func TestNamedEnsemble(t *testing.T) {
 func TestPublished(t *testing.T) {
 	for _, n := range []string{"synflow", "jacob_cov", "snip", "grad_norm", "grasp", "fisher", "naswot",
 		"epe_nas", "l2_norm", "zen", "zico", "meco", "az_nas"} {
-		if v, ok := Published[n]; !ok || v <= 0 || v >= 1 {
-			t.Errorf("Published[%s] = %v, %v", n, v, ok)
+		if p, ok := PublishedRho(n); !ok || p.Value <= 0 || p.Value >= 1 || p.Source == "" || p.Target == "" {
+			t.Errorf("PublishedRho(%s) = %+v, %v", n, p, ok)
 		}
 	}
-	if v := Published["plain"]; v >= 0 {
-		t.Errorf("Published[plain] = %v, want NAS-Bench-Suite-Zero's negative rho", v)
+	if p, _ := PublishedRho("plain"); p.Value >= 0 {
+		t.Errorf("PublishedRho(plain) = %v, want NAS-Bench-Suite-Zero's negative rho", p.Value)
 	}
-	for n := range Published {
-		if Sources[n] == "" {
-			t.Errorf("Published[%s] has no Sources entry", n)
-		}
-		if _, err := freedarts.LookupCriterion(n); err != nil {
-			if _, named := freedarts.LookupEnsemble(n); !named {
-				t.Errorf("Published[%s]: not a proxy or a named ensemble", n)
-			}
-		}
+	rhos := PublishedRhos()
+	if len(rhos) != 14 {
+		t.Errorf("PublishedRhos has %d proxies, want the 14 with a published rho", len(rhos))
 	}
-	if len(Sources) != len(Published) {
-		t.Errorf("%d Sources for %d Published values", len(Sources), len(Published))
+	for _, n := range []string{"params", "linear_regions", "nope"} {
+		if p, ok := PublishedRho(n); ok {
+			t.Errorf("PublishedRho(%s) = %+v, want none", n, p)
+		}
 	}
 	if len(Targets) != 4 || Targets[1].Name != "cifar10valid_test" {
 		t.Errorf("Targets %v", Targets)

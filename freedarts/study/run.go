@@ -248,7 +248,7 @@ func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
 	if p.data {
 		var users []string
 		for _, c := range cfg.Proxies {
-			if c.NeedsData {
+			if c.NeedsData() {
 				users = append(users, c.Name)
 			}
 		}

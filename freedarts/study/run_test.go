@@ -397,7 +397,7 @@ func ExampleRun() {
 	if err != nil {
 		panic(err)
 	}
-	headers, rows := CorrelationTable(cors, Published)
+	headers, rows := CorrelationTable(cors, PublishedRhos())
 	fmt.Println(strings.Join(headers, "\t"))
 	for _, r := range rows {
 		fmt.Println(strings.Join(r, "\t"))

@@ -4,7 +4,7 @@
 // missing expected output, renders each executed notebook to HTML and takes a headless
 // Chromium screenshot into build/screenshots/.
 //
-// TestNotebooks needs a machine set up with `kernel/setup.sh --with-chromium`, so it
+// TestNotebooks needs a machine set up with `scripts/setup/setup.sh --with-chromium`, so it
 // only runs when FREEDARTS_NOTEBOOK_TEST=1 (scripts/notebook-test.sh sets it); a plain
 // `go test ./...` skips it with a message. The notebook checker itself (Check) is
 // tested everywhere.

@@ -166,8 +166,8 @@ func TestNotebookSources(t *testing.T) {
 				}
 				expectations += len(Expectations(string(c.Source)))
 			}
-			if !strings.Contains(first, "kernel/workspace.sh") || !strings.Contains(first, "%goworkfix") {
-				t.Errorf("first code cell does not use the local checkout (kernel/workspace.sh + %%goworkfix):\n%s", first)
+			if !strings.Contains(first, "scripts/setup/workspace.sh") || !strings.Contains(first, "%goworkfix") {
+				t.Errorf("first code cell does not use the local checkout (scripts/setup/workspace.sh + %%goworkfix):\n%s", first)
 			}
 			if expectations == 0 {
 				t.Errorf("no <!-- expect: … --> line")

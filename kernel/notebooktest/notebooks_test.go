@@ -115,12 +115,12 @@ func tail(s string, n int) string {
 func TestNotebooks(t *testing.T) {
 	if os.Getenv(envRun) == "" {
 		t.Skipf("notebook test skipped: it needs Jupyter, the GoNB kernel and Chromium "+
-			"(kernel/setup.sh --with-chromium); run scripts/notebook-test.sh, or set %s=1", envRun)
+			"(scripts/setup/setup.sh --with-chromium); run scripts/notebook-test.sh, or set %s=1", envRun)
 	}
 	root := repoRoot(t)
 	jupyter := envOr("JUPYTER", "/usr/bin/jupyter")
 	if _, err := os.Stat(jupyter); err != nil {
-		t.Fatalf("%s not found (%v): run kernel/setup.sh", jupyter, err)
+		t.Fatalf("%s not found (%v): run scripts/setup/setup.sh", jupyter, err)
 	}
 	out, err := run(t, time.Minute, root, jupyter, "kernelspec", "list", "--json")
 	if err != nil {
@@ -140,23 +140,23 @@ func TestNotebooks(t *testing.T) {
 	}
 	gonb, ok := specs.KernelSpecs["gonb"]
 	if !ok || len(gonb.Spec.Argv) == 0 {
-		t.Fatalf("GoNB kernel not registered (no \"gonb\" in jupyter kernelspec list): run kernel/setup.sh\n%s", out)
+		t.Fatalf("GoNB kernel not registered (no \"gonb\" in jupyter kernelspec list): run scripts/setup/setup.sh\n%s", out)
 	}
 	if _, err := os.Stat(gonb.Spec.Argv[0]); err != nil {
-		t.Fatalf("GoNB kernel binary missing (%v): run kernel/setup.sh", err)
+		t.Fatalf("GoNB kernel binary missing (%v): run scripts/setup/setup.sh", err)
 	}
 	t.Logf("GoNB kernel: %s, PATH for the kernel: %q, GOTOOLCHAIN %q", gonb.Spec.Argv[0], gonb.Spec.Env["PATH"], gonb.Spec.Env["GOTOOLCHAIN"])
-	// go.mod needs a newer Go than a fresh machine has: kernel/setup.sh puts GOTOOLCHAIN
+	// go.mod needs a newer Go than a fresh machine has: scripts/setup/setup.sh puts GOTOOLCHAIN
 	// into the kernel's environment, so cells never build with whatever go PATH finds.
 	if gonb.Spec.Env["GOTOOLCHAIN"] == "" {
-		t.Fatalf("GoNB kernel spec (%s) sets no GOTOOLCHAIN: run kernel/setup.sh", gonb.ResourceDir)
+		t.Fatalf("GoNB kernel spec (%s) sets no GOTOOLCHAIN: run scripts/setup/setup.sh", gonb.ResourceDir)
 	}
 
 	screenshots := os.Getenv(envScreenshots) != "0"
 	chromium := envOr("CHROMIUM", "chromium")
 	if screenshots {
 		if chromium, err = exec.LookPath(chromium); err != nil {
-			t.Fatalf("chromium not found (%v): run kernel/setup.sh --with-chromium, or set %s=0", err, envScreenshots)
+			t.Fatalf("chromium not found (%v): run scripts/setup/setup.sh --with-chromium, or set %s=0", err, envScreenshots)
 		}
 	}
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# kernel/setup.sh: set up Jupyter + the GoNB Go kernel for the FreeDARTS notebooks on
+# scripts/setup/setup.sh: set up Jupyter + the GoNB Go kernel for the FreeDARTS notebooks on
 # Debian 12 (bookworm). Idempotent: it installs only what is missing or at another
-# version, then (re-)registers the kernel. Versions come from kernel/versions.env.
+# version, then (re-)registers the kernel. Versions come from scripts/setup/versions.env.
 #
-# Usage: kernel/setup.sh [--with-chromium] [--with-pjrt] [--system-only]
+# Usage: scripts/setup/setup.sh [--with-chromium] [--with-pjrt] [--system-only]
 #   --with-chromium  also install chromium (screenshots of scripts/notebook-test.sh)
 #   --with-pjrt      also install the XLA CPU PJRT plugin for GoMLX (downloads from GitHub)
 #   --system-only    only the steps that need root (Debian packages) and a check of
@@ -11,18 +11,19 @@
 #
 # Steps: Debian packages (apt, as root or with sudo) -> Go: needs a go command >= 1.21
 # on PATH (or in $GO_INSTALL_DIR/bin, default /usr/local/go/bin); with
-# GOTOOLCHAIN=go$GO_VERSION (kernel/goenv.sh) it fetches Go $GO_VERSION from the Go
+# GOTOOLCHAIN=go$GO_VERSION (scripts/setup/goenv.sh) it fetches Go $GO_VERSION from the Go
 # module proxy, never from go.dev -> gonb built from this module (a `tool` of go.mod,
 # which pins its version), goimports, gopls into $(go env GOBIN) or $(go env GOPATH)/bin
 # -> `gonb --install`, with that bin directory and Go's on the kernel's PATH and
 # GOTOOLCHAIN (and GOEXPERIMENT=simd on amd64) in its environment (kernel.json "env").
 set -euo pipefail
 
-KERNEL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$KERNEL_DIR/.." && pwd)
+# This script lives in scripts/setup/ of the checkout: the repository is two levels up.
+SETUP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SETUP_DIR/../.." && pwd)
 # versions.env, and GOTOOLCHAIN=go$GO_VERSION exported for every go command below.
-# shellcheck source=kernel/goenv.sh
-. "$KERNEL_DIR/goenv.sh"
+# shellcheck source=scripts/setup/goenv.sh
+. "$SETUP_DIR/goenv.sh"
 
 JUPYTER=${JUPYTER:-/usr/bin/jupyter}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -127,7 +128,7 @@ else
 fi
 
 if [ "$system_only" -eq 1 ]; then
-	log "--system-only: done (run kernel/setup.sh again as the notebook user)"
+	log "--system-only: done (run scripts/setup/setup.sh again as the notebook user)"
 	exit 0
 fi
 
@@ -151,7 +152,7 @@ has_module() {
 mod_gonb=$(cd "$REPO_DIR" && go list -m -f '{{.Version}}' github.com/janpfeifer/gonb) ||
 	die "cannot read the github.com/janpfeifer/gonb requirement from $REPO_DIR/go.mod"
 [ "$mod_gonb" = "$GONB_VERSION" ] ||
-	die "kernel/versions.env has GONB_VERSION=$GONB_VERSION but go.mod requires github.com/janpfeifer/gonb $mod_gonb"
+	die "scripts/setup/versions.env has GONB_VERSION=$GONB_VERSION but go.mod requires github.com/janpfeifer/gonb $mod_gonb"
 
 if has_module "$GOBIN_DIR/gonb" github.com/janpfeifer/gonb "$GONB_VERSION"; then
 	log "gonb $GONB_VERSION already in $GOBIN_DIR"
@@ -213,7 +214,7 @@ $specs"
 # --- 5. Optional: XLA CPU PJRT plugin ------------------------------------------
 if [ "$with_pjrt" -eq 1 ]; then
 	log "Installing the XLA CPU PJRT plugin (version pinned by go.mod's go-xla)"
-	(cd "$REPO_DIR" && go run -mod=readonly ./kernel/cmd/pjrtinstall)
+	(cd "$REPO_DIR" && go run -mod=readonly ./cmd/pjrtinstall)
 fi
 
 log "Done: gonb $GONB_VERSION, goimports $GOIMPORTS_VERSION, $(gopls version | head -n1), $(go env GOVERSION) in $GOBIN_DIR"

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
+	"github.com/freedarts/freedarts-gonb/internal/linalg"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 	"github.com/freedarts/freedarts-gonb/spaces/nn/nntest"
@@ -95,7 +96,7 @@ func hostEntropy(f []float64, c int) float64 {
 			}
 		}
 	}
-	s := symmetricEigenvalues(cov, c)
+	s := linalg.SymmetricEigenvalues(cov, c)
 	sum := 0.0
 	for _, v := range s {
 		sum += v
@@ -266,8 +267,8 @@ func TestAZNASHandCases(t *testing.T) {
 	}
 }
 
-// TestKaimingNormal: the weights of a KaimingNormal criterion are
-// GaussianWeights' N(0, 1) draws times sqrt(2/fan_in), biases 0, the rest
+// TestKaimingNormal: the weights of a WeightsKaiming criterion are
+// WeightsGaussian's N(0, 1) draws times sqrt(2/fan_in), biases 0, the rest
 // as nn.Draw draws them.
 func TestKaimingNormal(t *testing.T) {
 	net := tinyNetwork(t)
@@ -279,7 +280,7 @@ func TestKaimingNormal(t *testing.T) {
 	}
 	kaiming := float64Criterion(t, "az_nas_expressivity")
 	gauss := kaiming
-	gauss.KaimingNormal, gauss.GaussianWeights = false, true
+	gauss.Weights = WeightsGaussian
 	ka, err := graphInputs(specs, kaiming, nn.InitOptions{Seed: 4}, 8, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -388,7 +389,7 @@ func TestAZNASOnAlpha(t *testing.T) {
 	}
 	// linear_regions' reason: ablated, it scores 0 everywhere.
 	c, _ := LookupCriterion("linear_regions")
-	c.Ablate, c.GaussianInput = true, 8
+	c.Ablate, c.Images = true, 8
 	s, err := newScorer(b, tinyNB201(t), []Criterion{c}, 8, 1e-3)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
+	"github.com/freedarts/freedarts-gonb/internal/linalg"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -66,31 +67,31 @@ import (
 // a CPU study runs it at a smaller -batch.
 
 func init() {
-	criteria["ntk_cond"] = Criterion{
-		Name:      "ntk_cond",
-		Doc:       "TE-NAS NTK: -lambda_max/lambda_min of J J^T, J the per-sample weight gradients of sum(logits) over the batch (one backward pass per image; Chen et al. ICLR 2021)",
-		NeedsData: true, DType: dtypes.Float32, BN: nn.BNBatch,
+	mustRegister(Criterion{
+		Name:  "ntk_cond",
+		Doc:   "TE-NAS NTK: -lambda_max/lambda_min of J J^T, J the per-sample weight gradients of sum(logits) over the batch (one backward pass per image; Chen et al. ICLR 2021)",
+		Input: InputData, DType: dtypes.Float32, BN: nn.BNBatch,
 		Ablate:  true, // TE-NAS prunes by the change of cond when an op is removed
 		Network: ntkGram, Finish: ntkCondScore,
-	}
-	criteria["linear_regions"] = Criterion{
-		Name:          "linear_regions",
-		Doc:           "TE-NAS linear regions: distinct ReLU sign patterns over 64 N(0,1) images (Chen et al. ICLR 2021)",
-		DType:         dtypes.Float32,
-		BN:            nn.BNBatch,
-		GaussianInput: teNASRegionSamples,
+	})
+	mustRegister(Criterion{
+		Name:  "linear_regions",
+		Doc:   "TE-NAS linear regions: distinct ReLU sign patterns over 64 N(0,1) images (Chen et al. ICLR 2021)",
+		DType: dtypes.Float32,
+		BN:    nn.BNBatch,
+		Input: InputGaussian, Images: teNASRegionSamples,
 		// TE-NAS prunes by the change of the count when an op is removed,
 		// which is Ablate; but it counts on a width-1 supernet at 3x3.
 		NotOnAlpha: "on the supernets of the built-in spaces every image of a batch has a ReLU pattern of its own, " +
 			"so removing an op never changes the count (all-zero ablation scores); TE-NAS counts on a width-1 supernet with 3x3 inputs",
 		Network: reluPatternDistances, NetworkObserve: nn.ReLUInput, Finish: linearRegionCount,
-	}
-	namedEnsembles["te_nas"] = NamedEnsemble{
+	})
+	mustRegisterEnsemble(NamedEnsemble{
 		Name:    "te_nas",
 		Doc:     "TE-NAS: rank average of ntk_cond and linear_regions over the networks scored (the AZ-NAS notebook's rank sum)",
 		Method:  RankAverage,
 		Members: []string{"ntk_cond", "linear_regions"},
-	}
+	})
 }
 
 // teNASRegionSamples is the batch of compute_RN_score on NAS-Bench-201
@@ -129,11 +130,11 @@ func ntkGram(p *Pass) *Node {
 // ntkCondScore is -lambda_max/lambda_min of the NTK; Degenerate when it
 // is singular.
 func ntkCondScore(gram []float64) (float64, error) {
-	n, err := squareSide(gram)
+	n, err := linalg.SquareSide(gram)
 	if err != nil {
 		return 0, err
 	}
-	ev := symmetricEigenvalues(gram, n)
+	ev := linalg.SymmetricEigenvalues(gram, n)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range ev {
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
@@ -179,7 +180,7 @@ func reluPatternDistances(p *Pass) *Node {
 // linearRegionCount is TE-NAS's count of distinct patterns from their
 // distances: sum over samples i of 1 / #{j : pattern j = pattern i}.
 func linearRegionCount(dist []float64) (float64, error) {
-	n, err := squareSide(dist)
+	n, err := linalg.SquareSide(dist)
 	if err != nil {
 		return 0, err
 	}

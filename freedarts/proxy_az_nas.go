@@ -8,6 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/support/exceptions"
 
+	"github.com/freedarts/freedarts-gonb/internal/linalg"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -59,49 +60,50 @@ import (
 
 func init() {
 	const doc = " (AZ-NAS, Lee & Ham CVPR 2024; 64 N(0,1) images, Kaiming-normal weights, batch-statistics BN)"
-	criteria["az_nas_expressivity"] = Criterion{
-		Name:          "az_nas_expressivity",
-		Doc:           "AZ-NAS expressivity: sum over the stem and cell outputs of the entropy of the normalised eigenvalues of the channel covariance" + doc,
-		DType:         dtypes.Float32,
-		BN:            nn.BNBatch,
-		GaussianInput: azNASBatch, KaimingNormal: true,
+	mustRegister(Criterion{
+		Name:  "az_nas_expressivity",
+		Doc:   "AZ-NAS expressivity: sum over the stem and cell outputs of the entropy of the normalised eigenvalues of the channel covariance" + doc,
+		DType: dtypes.Float32,
+		BN:    nn.BNBatch,
+		Input: InputGaussian, Images: azNASBatch, Weights: WeightsKaiming,
 		Ablate:  true, // an eigenvalue spectrum of the supernet's features: no per-entry decomposition
 		Network: azFeatureCovariances, NetworkObserve: nn.CellOutput,
 		Finish: func(stat []float64) (float64, error) { return azExpressivity(stat, false) },
-	}
-	criteria["az_nas_progressivity"] = Criterion{
-		Name:          "az_nas_progressivity",
-		Doc:           "AZ-NAS progressivity: min over consecutive stem/cell outputs of the increase of the covariance-spectrum entropy" + doc,
-		DType:         dtypes.Float32,
-		BN:            nn.BNBatch,
-		GaussianInput: azNASBatch, KaimingNormal: true,
+	})
+	mustRegister(Criterion{
+		Name:  "az_nas_progressivity",
+		Doc:   "AZ-NAS progressivity: min over consecutive stem/cell outputs of the increase of the covariance-spectrum entropy" + doc,
+		DType: dtypes.Float32,
+		BN:    nn.BNBatch,
+		Input: InputGaussian, Images: azNASBatch, Weights: WeightsKaiming,
 		Ablate:  true,
 		Network: azFeatureCovariances, NetworkObserve: nn.CellOutput,
 		Finish: func(stat []float64) (float64, error) { return azExpressivity(stat, true) },
-	}
-	criteria["az_nas_trainability"] = Criterion{
-		Name:          "az_nas_trainability",
-		Doc:           "AZ-NAS trainability: mean over cells of -s-1/(s+1e-6)+2, s the spectral norm of the cell's Jacobian estimated by a random ±1 backprop" + doc,
-		DType:         dtypes.Float32,
-		BN:            nn.BNBatch,
-		GaussianInput: azNASBatch, KaimingNormal: true,
+	})
+	mustRegister(Criterion{
+		Name:  "az_nas_trainability",
+		Doc:   "AZ-NAS trainability: mean over cells of -s-1/(s+1e-6)+2, s the spectral norm of the cell's Jacobian estimated by a random ±1 backprop" + doc,
+		DType: dtypes.Float32,
+		BN:    nn.BNBatch,
+		Input: InputGaussian, Images: azNASBatch, Weights: WeightsKaiming,
 		Ablate:  true, // a spectral norm: no per-entry decomposition
 		Network: azTrainability, NetworkObserve: nn.CellOutput, Finish: azTrainabilityScore,
-	}
-	criteria["az_nas_complexity"] = Criterion{
+	})
+	mustRegister(Criterion{
 		Name:       "az_nas_complexity",
 		Doc:        "AZ-NAS complexity: multiply-accumulates of the convolution and linear layers for one image (the flops criterion)",
 		DType:      dtypes.Float32,
 		BN:         nn.BNBatch,
 		NotOnAlpha: "every cell of a supernet holds every op, so counts do not depend on alpha",
 		Static:     countMACs,
-	}
-	namedEnsembles["az_nas"] = NamedEnsemble{
-		Name:    "az_nas",
-		Doc:     "AZ-NAS: sum of log(rank/N) of its expressivity, progressivity, trainability and complexity over the N networks scored",
-		Method:  LogRank,
-		Members: []string{"az_nas_expressivity", "az_nas_progressivity", "az_nas_trainability", "az_nas_complexity"},
-	}
+	})
+	mustRegisterEnsemble(NamedEnsemble{
+		Name:      "az_nas",
+		Doc:       "AZ-NAS: sum of log(rank/N) of its expressivity, progressivity, trainability and complexity over the N networks scored",
+		Method:    LogRank,
+		Members:   []string{"az_nas_expressivity", "az_nas_progressivity", "az_nas_trainability", "az_nas_complexity"},
+		Published: []Published{{Statistic: Spearman, Value: 0.913, Target: "cifar10_test", Source: "Lee & Ham, AZ-NAS, CVPR 2024, Table 1 and NB201/tss_general.ipynb (0.9127): all 15,625 cells, CIFAR-10 test accuracy, 200 epochs"}},
+	})
 }
 
 // azNASBatch is the reference's batch: 64 images (the NAS-Bench-201
@@ -177,7 +179,7 @@ func splitMatrices(stat []float64, perMatrix int) (dims [][]int, values [][]floa
 // log(p + 1e-8) over p = s/sum(s), s the eigenvalues of its covariance cov
 // (c x c). NaN when the covariance is zero (the reference's 0/0).
 func spectrumEntropy(cov []float64, c int) float64 {
-	s := symmetricEigenvalues(cov, c)
+	s := linalg.SymmetricEigenvalues(cov, c)
 	sum := 0.0
 	for _, v := range s {
 		sum += v
@@ -311,7 +313,7 @@ func largestSingularValue(m []float64, rows, cols int) float64 {
 		}
 	}
 	largest := 0.0
-	for _, v := range symmetricEigenvalues(gram, n) {
+	for _, v := range linalg.SymmetricEigenvalues(gram, n) {
 		largest = math.Max(largest, v)
 	}
 	return math.Sqrt(largest)

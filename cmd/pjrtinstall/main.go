@@ -3,10 +3,10 @@
 // (go.mod is the single source of truth). It downloads the plugin from GitHub once;
 // if the plugin is already installed it does nothing.
 //
-//	go run ./kernel/cmd/pjrtinstall            # into ~/.local/lib/go-xla
-//	go run ./kernel/cmd/pjrtinstall -lib /usr/local/lib
+//	go run ./cmd/pjrtinstall            # into ~/.local/lib/go-xla
+//	go run ./cmd/pjrtinstall -lib /usr/local/lib
 //
-// kernel/setup.sh --with-pjrt and docker/Dockerfile run it. GoMLX would also download
+// scripts/setup/setup.sh --with-pjrt and docker/Dockerfile run it. GoMLX would also download
 // the plugin on first use; installing it ahead of time keeps notebooks offline.
 package main
 

@@ -1,0 +1,63 @@
+package freedarts
+
+import (
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+
+	"github.com/freedarts/freedarts-gonb/internal/linalg"
+	"github.com/freedarts/freedarts-gonb/spaces/nn"
+)
+
+func init() {
+	mustRegister(Criterion{
+		Name:  "naswot",
+		Doc:   "NASWOT: log|det K|, K = sum over ReLUs of c*c^T + (1-c)*(1-c)^T for the binary codes c of each sample",
+		Input: InputData, DType: dtypes.Float32, BN: nn.BNBatch,
+		Ablate:  true, // binary activation codes are piecewise constant in alpha: no gradient
+		Network: naswotKernel, NetworkObserve: nn.ReLUInput, Finish: logAbsDet,
+		Published: []Published{{Statistic: Spearman, Value: 0.79, Target: "cifar10valid_test",
+			Source: "Mellor et al., Neural Architecture Search without Training, ICML 2021: all cells, CIFAR-10"}},
+	})
+}
+
+// naswotKernel is K = sum over ReLUs of c c^T + (1-c)(1-c)^T for the binary
+// codes c [N, D] (input > 0) of each sample: the number of units on which
+// two samples agree. It is computed as 2cc^T - r_i - r_j + D with r the row
+// sums of c, one matrix product per ReLU instead of two.
+func naswotKernel(p *Pass) *Node {
+	var k *Node
+	for _, a := range p.ActsOf(nn.ReLUInput) {
+		x := a.Node
+		n := x.Shape().Dimensions[0]
+		d := x.Shape().Size() / n
+		c := Reshape(ConvertDType(GreaterThan(x, ZerosLike(x)), x.DType()), n, d)
+		r := ReduceSum(c, 1)
+		term := MulScalar(MatMul(c, Transpose(c, 0, 1)), 2)
+		term = Sub(term, Add(Reshape(r, n, 1), Reshape(r, 1, n)))
+		term = p.Weigh(a, AddScalar(term, float64(d)))
+		if k == nil {
+			k = term
+		} else {
+			k = Add(k, term)
+		}
+	}
+	if k == nil { // no ReLU at all: every pair of samples agrees on nothing
+		n := p.Input.Shape().Dimensions[0]
+		return Zeros(p.Input.Graph(), shapes.Make(p.Logits.DType(), n, n))
+	}
+	return k
+}
+
+// logAbsDet is log|det K| (numpy's slogdet) of the square matrix k: the
+// NASWOT score of its kernel. A singular K is Degenerate.
+func logAbsDet(k []float64) (float64, error) {
+	n, err := linalg.SquareSide(k)
+	if err != nil {
+		return 0, err
+	}
+	if ld, ok := linalg.LogAbsDet(k, n); ok {
+		return ld, nil
+	}
+	return Degenerate, nil
+}
