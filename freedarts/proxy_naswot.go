@@ -26,27 +26,34 @@ func init() {
 // two samples agree. It is computed as 2cc^T - r_i - r_j + D with r the row
 // sums of c, one matrix product per ReLU instead of two.
 func naswotKernel(p *Pass) *Node {
-	var k *Node
+	return sumReLUCodes(p, func(twoCC, rr *Node, d int) *Node { return AddScalar(Sub(twoCC, rr), float64(d)) })
+}
+
+// sumReLUCodes is the sum over the pass's ReLUs of term(2 c c^T, r_i + r_j,
+// D) [N, N], for the binary codes c [N, D] (input > 0) of each sample and r
+// their row sums, each term weighed as its activation counts (Pass.Weigh):
+// the pairwise statistics of ReLU codes that NASWOT and TE-NAS read. With
+// no ReLU at all it is 0.
+func sumReLUCodes(p *Pass, term func(twoCC, rr *Node, d int) *Node) *Node {
+	var sum *Node
 	for _, a := range p.ActsOf(nn.ReLUInput) {
 		x := a.Node
 		n := x.Shape().Dimensions[0]
 		d := x.Shape().Size() / n
 		c := Reshape(ConvertDType(GreaterThan(x, ZerosLike(x)), x.DType()), n, d)
 		r := ReduceSum(c, 1)
-		term := MulScalar(MatMul(c, Transpose(c, 0, 1)), 2)
-		term = Sub(term, Add(Reshape(r, n, 1), Reshape(r, 1, n)))
-		term = p.Weigh(a, AddScalar(term, float64(d)))
-		if k == nil {
-			k = term
+		t := p.Weigh(a, term(MulScalar(MatMul(c, Transpose(c, 0, 1)), 2), Add(Reshape(r, n, 1), Reshape(r, 1, n)), d))
+		if sum == nil {
+			sum = t
 		} else {
-			k = Add(k, term)
+			sum = Add(sum, t)
 		}
 	}
-	if k == nil { // no ReLU at all: every pair of samples agrees on nothing
+	if sum == nil {
 		n := p.Input.Shape().Dimensions[0]
 		return Zeros(p.Input.Graph(), shapes.Make(p.Logits.DType(), n, n))
 	}
-	return k
+	return sum
 }
 
 // logAbsDet is log|det K| (numpy's slogdet) of the square matrix k: the

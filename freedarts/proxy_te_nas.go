@@ -155,26 +155,7 @@ func ntkCondScore(gram []float64) (float64, error) {
 // the row sums. Its entries are integers below 2^24 for the networks of
 // the built-in spaces, exact in float32.
 func reluPatternDistances(p *Pass) *Node {
-	var dist *Node
-	for _, a := range p.ActsOf(nn.ReLUInput) {
-		x := a.Node
-		n := x.Shape().Dimensions[0]
-		d := x.Shape().Size() / n
-		c := Reshape(ConvertDType(GreaterThan(x, ZerosLike(x)), x.DType()), n, d)
-		r := ReduceSum(c, 1)
-		term := Sub(Add(Reshape(r, n, 1), Reshape(r, 1, n)), MulScalar(MatMul(c, Transpose(c, 0, 1)), 2))
-		term = p.Weigh(a, term)
-		if dist == nil {
-			dist = term
-		} else {
-			dist = Add(dist, term)
-		}
-	}
-	if dist == nil { // no ReLU: every sample has the one (empty) pattern
-		n := p.Input.Shape().Dimensions[0]
-		return Zeros(p.Input.Graph(), shapes.Make(p.Logits.DType(), n, n))
-	}
-	return dist
+	return sumReLUCodes(p, func(twoCC, rr *Node, _ int) *Node { return Sub(rr, twoCC) })
 }
 
 // linearRegionCount is TE-NAS's count of distinct patterns from their
