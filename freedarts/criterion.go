@@ -15,8 +15,11 @@ import (
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
-// Criterion is a training-free proxy. It has two uses that share one
-// definition of the objective and of the pass it runs on:
+// Criterion is a training-free proxy. A proxy is what users name (-proxy,
+// Options.Proxy), a Criterion is its definition: Options.Proxy names
+// registered criteria, Options.Criteria gives them as values. It has two
+// uses that share one definition of the objective and of the pass it runs
+// on:
 //
 //   - on alpha (FreeDARTS): Saliency scores every entry of the architecture
 //     parameters of a supernet; a space's selection rule turns the score

@@ -15,9 +15,9 @@ import (
 )
 
 // tinyNB201 is the supernet of the gradient checks: C=4, N=1, 8x8 input.
-func tinyNB201(t *testing.T) *nb201.Supernet {
+func tinyNB201(t *testing.T) *nb201.Space {
 	t.Helper()
-	net, err := nb201.NewSupernet(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
+	net, err := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,10 @@
 //
 // # Proxies
 //
+// A proxy is what users name (-proxy, Options.Proxy), a Criterion is its
+// definition: Options.Proxy names registered criteria, Options.Criteria
+// gives them as values.
+//
 // The criteria live in this package, one file per family: proxy_synflow.go
 // (synflow, synflow-bn), proxy_snip.go (snip, grad_norm), proxy_grasp.go,
 // proxy_fisher.go, proxy_jacob_cov.go, proxy_naswot.go, proxy_counts.go

@@ -129,7 +129,7 @@ func TestDrawParamIsInitValues(t *testing.T) {
 // three times over (float64 draws, a host tensor, its device buffer), the
 // garbage that grew the RSS of multi-seed searches.
 func TestArgTensorsRefillInPlace(t *testing.T) {
-	net, err := nb201.NewSupernet(nb201.DefaultConfig())
+	net, err := nb201.NewSpace(nb201.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,10 +220,10 @@ func TestScorerArgsLifetime(t *testing.T) {
 // seeds (nothing of a pass is kept), and after every pass the heap, garbage
 // included, stays within 1/heapSlack of it (collectGarbage). The RSS
 // measurement on the real spaces is the CLI's (search reports peak_rss_mb):
-// see the report in freedarts/memory.go.
+// see the report in freedarts/gcpace.go.
 func TestMultiSeedHeapFlat(t *testing.T) {
 	crit, _ := LookupCriterion("synflow")
-	net, err := nb201.NewSupernet(nb201.Config{C: 8, N: 2, Classes: 10, InputSize: 16})
+	net, err := nb201.NewSpace(nb201.Config{C: 8, N: 2, Classes: 10, InputSize: 16})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,7 @@ func NewNetScorer(b compute.Backend, crits []Criterion, inputSize int) (*NetScor
 // each batch shape. Close releases them.
 func NewSupernetScorer(b compute.Backend, crits []Criterion, super Supernet, inputSize int) (*NetScorer, error) {
 	if spaces.IsNil(super) {
-		return nil, errors.New("supernet scorer: supernet is nil, want a built supernet (e.g. nb201.NewSupernet(cfg))")
+		return nil, errors.New("supernet scorer: supernet is nil, want a built supernet (e.g. nb201.NewSpace(cfg))")
 	}
 	s, err := NewNetScorer(b, crits, inputSize)
 	if err != nil {

@@ -104,7 +104,7 @@ func relDiff(a, b float64) float64 {
 func TestSupernetCellsMatchNetworks(t *testing.T) {
 	b := nntest.Backend(t)
 	crits := networkCriteria(t)
-	super, err := nb201.NewSupernet(cellConfig)
+	super, err := nb201.NewSpace(cellConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestSupernetCellsMatchNetworks(t *testing.T) {
 // activation proxies see the same layers.
 func TestSupernetCellParts(t *testing.T) {
 	b := nntest.Backend(t)
-	super, err := nb201.NewSupernet(cellConfig)
+	super, err := nb201.NewSpace(cellConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestSupernetScorerErrors(t *testing.T) {
 	if _, err := concrete.ScoreArch(nb201.Arch{}, 0, nil); err == nil || !strings.Contains(err.Error(), "NewSupernetScorer") {
 		t.Errorf("ScoreArch of a concrete scorer: %v", err)
 	}
-	super, err := nb201.NewSupernet(cellConfig)
+	super, err := nb201.NewSpace(cellConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,8 +91,8 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New("NewNetScorer(input 0)", func() error { return err1(NewNetScorer(b, netCrits, 0)) }, "input size 0"),
 		nilcase.New("NewSupernetScorer(nil backend)", func() error { return err1(NewSupernetScorer(nil, netCrits, space, 8)) }, "backend is nil"),
 		nilcase.New("NewSupernetScorer(nil supernet)", func() error { return err1(NewSupernetScorer(b, netCrits, nil, 8)) }, "supernet is nil"),
-		nilcase.New("NewSupernetScorer(nil *nb201.Supernet)", func() error {
-			return err1(NewSupernetScorer(b, netCrits, (*nb201.Supernet)(nil), 8))
+		nilcase.New("NewSupernetScorer(nil *nb201.Space)", func() error {
+			return err1(NewSupernetScorer(b, netCrits, (*nb201.Space)(nil), 8))
 		}, "supernet is nil"),
 		nilcase.New("nil NetScorer.Score", func() error { return err1(nilScorer.Score(net, 0, nil)) }, "nil *NetScorer"),
 		nilcase.New("nil NetScorer.ScoreArch", func() error { return err1(nilScorer.ScoreArch(nb201.Arch{}, 0, nil)) }, "nil *NetScorer"),

@@ -20,11 +20,13 @@ import (
 // backend. A value out of range is an error, never a silent default.
 type Options struct {
 	// Proxy names the criteria: one ("synflow", the default when empty), or
-	// several joined by commas, combined by Ensemble.
+	// several joined by commas, combined by Ensemble. A proxy is what users
+	// name (-proxy), a Criterion is its definition: Proxy names registered
+	// criteria, Criteria gives them as values.
 	Proxy string
-	// Criteria, when set, replace Proxy: criteria built in code (a
-	// variant is a copy of LookupCriterion's with a field changed). Setting
-	// both is an error.
+	// Criteria, when set, replace Proxy: the criteria as values rather
+	// than registered names, built in code (a variant is a copy of
+	// LookupCriterion's with a field changed). Setting both is an error.
 	Criteria []Criterion
 	// Ensemble combines several criteria, or several draws: RankAverage
 	// (the default when empty) or MajorityVote.
@@ -120,7 +122,7 @@ func New(space Space, opts Options) (*Search, error) {
 		s.scorers = append(s.scorers, sc)
 	}
 	// Refuse a supernet that cannot fit before anything of its size is
-	// allocated (see budget.go); the traces above are symbolic.
+	// allocated (see memcheck.go); the traces above are symbolic.
 	if avail := memAvailable(); avail > 0 {
 		need, err := s.searchMemory(avail)
 		if err == nil {

@@ -50,7 +50,7 @@ func TestScoresDeterministic(t *testing.T) {
 // and non-zero (float32 underflows to all zeros at 1e-3 and the reference
 // run produced NaNs at 1).
 func TestSynFlowFiniteAtAnyAlphaScale(t *testing.T) {
-	net, err := nb201.NewSupernet(nb201.DefaultConfig())
+	net, err := nb201.NewSpace(nb201.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,7 @@ func runTrain(args []string, out io.Writer) error {
 		return err
 	}
 	// Refuse a network that cannot fit before anything of its size is
-	// allocated, as search does (freedarts/budget.go); the trace is
+	// allocated, as search does (freedarts/memcheck.go); the trace is
 	// symbolic. The options are the trainer's (darts.Train): float32, batch
 	// statistics, affine batch norms.
 	trainOpts := nn.Options{DType: dtypes.Float32, BN: nn.BNBatch, Affine: true}

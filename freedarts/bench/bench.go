@@ -6,6 +6,10 @@
 //
 // The freedarts bench command (cmd/freedarts/bench.go) builds the cases from
 // the registered spaces and prints the report.
+//
+// "Bench" names three things: this package and the bench command time the
+// searches, while the -bench flag of the other commands names an accuracy
+// table, NAS-Bench-201's (nb201.Bench), that scores what a search selects.
 package bench
 
 import (

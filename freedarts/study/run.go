@@ -553,7 +553,7 @@ func (p *plan) newScorer(b *backend.Backend) (*freedarts.NetScorer, error) {
 	if !p.cfg.Supernet {
 		return freedarts.NewNetScorer(b.Backend, p.cfg.Proxies, p.net.InputSize)
 	}
-	super, err := nb201.NewSupernet(p.net)
+	super, err := nb201.NewSpace(p.net)
 	if err != nil {
 		return nil, err
 	}

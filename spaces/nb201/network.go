@@ -131,26 +131,27 @@ func macro(n *nn.Net, cfg Config, x *Node, cellFn func(n *nn.Net, x *Node) *Node
 	return n.Linear("head/classifier", nn.GlobalAvgPool(n.ObserveFeatures(x)), cfg.Classes)
 }
 
-// Supernet is the FreeDARTS supernet: every edge of every cell is a mixed
-// edge sum_o alpha[e,o] * op_o(x) with the raw (not softmaxed) alpha shared
-// by all cells, as in the reference code.
+// Space is NAS-Bench-201 as a FreeDARTS search space (spaces.Space): the
+// FreeDARTS supernet, with the selection rule among its methods. Every edge
+// of every cell is a mixed edge sum_o alpha[e,o] * op_o(x) with the raw (not
+// softmaxed) alpha shared by all cells, as in the reference code.
 //
 // Its batch norms have no affine parameters. The reference supernet keeps
 // PyTorch's default affine BN in the stem, the residual blocks and the head;
 // at initialisation those are the identity (scale 1, shift 0), so the scores
 // are the same.
-type Supernet struct{ Config }
+type Space struct{ Config }
 
-// NewSupernet checks cfg and returns the supernet.
-func NewSupernet(cfg Config) (*Supernet, error) {
+// NewSpace checks cfg and returns the space of the supernet of cfg.
+func NewSpace(cfg Config) (*Space, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Supernet{cfg}, nil
+	return &Space{cfg}, nil
 }
 
 // Forward returns the logits [batch, Classes] of x [batch, H, W, 3].
-func (s *Supernet) Forward(n *nn.Net, x *Node) *Node {
+func (s *Space) Forward(n *nn.Net, x *Node) *Node {
 	alpha := n.Param(AlphaName, nn.Alpha, 0, NumEdges, NumOps)
 	return macro(n, s.Config, x, func(n *nn.Net, x *Node) *Node {
 		return cell(n, x, func(n *nn.Net, e int, x *Node) *Node {
@@ -216,13 +217,6 @@ func Select(scores [][]float64) (Arch, error) {
 	copy(a[:], best)
 	return a, nil
 }
-
-// Space is NAS-Bench-201 as a FreeDARTS search space (spaces.Space): the
-// supernet, with the selection rule among its methods.
-type Space = Supernet
-
-// NewSpace is NewSupernet: the space of the supernet of cfg.
-func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
 
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "nb201" }

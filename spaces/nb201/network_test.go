@@ -28,7 +28,7 @@ func trace(t *testing.T, m forwarder, opts nn.Options, size int) []nn.ParamSpec 
 }
 
 func TestSupernetParamCount(t *testing.T) {
-	net, err := NewSupernet(DefaultConfig())
+	net, err := NewSpace(DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +101,8 @@ func TestSelect(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	for _, cfg := range []Config{{C: 0, N: 5, Classes: 10, InputSize: 32}, {C: 16, N: 0, Classes: 10, InputSize: 32},
 		{C: 16, N: 5, Classes: 1, InputSize: 32}, {C: 16, N: 5, Classes: 10, InputSize: 2}} {
-		if _, err := NewSupernet(cfg); err == nil {
-			t.Errorf("NewSupernet(%+v) accepted a bad config", cfg)
+		if _, err := NewSpace(cfg); err == nil {
+			t.Errorf("NewSpace(%+v) accepted a bad config", cfg)
 		}
 	}
 	if _, err := NewNetwork(DefaultConfig(), Arch{0, 0, 0, 0, 0, 7}); err == nil {
@@ -123,7 +123,7 @@ func TestConvBias(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	super, err := NewSupernet(cfg)
+	super, err := NewSpace(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

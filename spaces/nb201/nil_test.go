@@ -16,7 +16,6 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New("Select(nil)", func() error { return err1(Select(nil)) }, "0 rows"),
 		nilcase.New("Select(nil rows)", func() error { return err1(Select(make([][]float64, NumEdges))) }, "row 0 has 0 values"),
 		nilcase.New("nil Space.Select(nil)", func() error { return err1(space.Select(nil)) }, `no "alpha" scores`),
-		nilcase.New("NewSupernet(zero Config)", func() error { return err1(NewSupernet(Config{})) }, "width C=0"),
 		nilcase.New("NewSpace(zero Config)", func() error { return err1(NewSpace(Config{})) }, "width C=0"),
 		nilcase.New("NewNetwork(zero Config)", func() error { return err1(NewNetwork(Config{}, Arch{})) }, "width C=0"),
 		nilcase.New(`ParseArch("")`, func() error { return err1(ParseArch("")) }, "arch"),

@@ -358,7 +358,7 @@ func (s *Search) searchMemory(available int64) (memoryNeed, error) {
 
 // CheckNetMemory refuses scoring net with crits (a NetScorer) on batches of
 // batch images of inputSize² when a lower bound of the memory that needs
-// exceeds the memory available (see budget.go), with an error naming what
+// exceeds the memory available (see memcheck.go), with an error naming what
 // (e.g. "correlate: -proxy ntk_cond -batch 4000") and the parts of the
 // bound; nil when it fits or the memory is unknown. Passing the smallest
 // network of a study (the cell without ops) makes the bound hold for every
