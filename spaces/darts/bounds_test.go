@@ -32,8 +32,8 @@ func TestConfigLimits(t *testing.T) {
 		if err := tc.cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Validate(%+v) = %v, want %q", tc.cfg, err, tc.want)
 		}
-		if _, err := NewSupernet(tc.cfg); err == nil {
-			t.Errorf("NewSupernet(%+v) accepted", tc.cfg)
+		if _, err := NewSpace(tc.cfg); err == nil {
+			t.Errorf("NewSpace(%+v) accepted", tc.cfg)
 		}
 		if n, err := ParamCount(tc.cfg, g, false); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParamCount(%+v) = %d, %v; want an error with %q", tc.cfg, n, err, tc.want)

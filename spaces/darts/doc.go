@@ -4,9 +4,9 @@
 // rule, the genotype codec, the evaluation network of a genotype with its
 // exact parameter count, and a training loop for it.
 //
-// # Supernet and SynFlow
+// # Space and SynFlow
 //
-// The supernet (Supernet) weights every op of every edge with a raw alpha;
+// The supernet (Space) weights every op of every edge with a raw alpha;
 // normal cells share the alpha "normal" [14, 8], reduction cells the alpha
 // "reduce" [14, 8]. The released FreeDARTS SynFlow keeps batch norm in
 // training mode, and on this space that makes it degenerate: with one

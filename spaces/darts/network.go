@@ -64,7 +64,7 @@ type cellPlan struct {
 // Validate reports sizes out of range: C in 1..spaces.MaxChannels, Layers
 // in 1..spaces.MaxCells, Classes in 2..spaces.MaxClasses, InputSize in
 // 1..spaces.MaxInput. The limits keep every width (up to 16C in a cell's
-// output) and every parameter count far inside int64; NewSupernet and
+// output) and every parameter count far inside int64; NewSpace and
 // NewNetwork check more (the reduction cells' sizes, the ImageNet stem's
 // even width).
 func (c Config) Validate() error {
@@ -173,18 +173,19 @@ const (
 	ReduceAlpha = "reduce"
 )
 
-// Supernet is the DARTS search network with every edge of every cell a
-// mixed edge sum_o alpha[e,o] * op_o(x), raw alpha (no softmax) as in the
+// Space is the DARTS CNN space as a FreeDARTS search space (spaces.Space):
+// the search network, with every edge of every cell a mixed edge sum_o alpha[e,o] * op_o(x), raw alpha (no softmax) as in the
 // FreeDARTS code. Its batch norms have no affine parameters (the stem BN of
 // the DARTS code is affine, which at initialisation is the identity).
 // It needs at least 3 cells, so that both alphas are used.
-type Supernet struct {
+type Space struct {
 	Config
 	cells []cellPlan
 }
 
-// NewSupernet checks cfg and returns the supernet.
-func NewSupernet(cfg Config) (*Supernet, error) {
+// NewSpace checks cfg and returns the space: its supernet, with the
+// selection rule among its methods (spaces.Space).
+func NewSpace(cfg Config) (*Space, error) {
 	if cfg.Layers < 3 {
 		return nil, fmt.Errorf("darts: a supernet of %d cells has no normal cell; want >= 3 cells", cfg.Layers)
 	}
@@ -192,11 +193,11 @@ func NewSupernet(cfg Config) (*Supernet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Supernet{cfg, cells}, nil
+	return &Space{cfg, cells}, nil
 }
 
 // Forward returns the logits [batch, Classes] of x [batch, H, W, 3].
-func (s *Supernet) Forward(n *nn.Net, x *Node) *Node {
+func (s *Space) Forward(n *nn.Net, x *Node) *Node {
 	b := builder{n: n}
 	alphas := map[bool]*Node{
 		false: n.Param(NormalAlpha, nn.Alpha, 0, NumEdges, NumOps),

@@ -214,7 +214,7 @@ func TestSupernetShape(t *testing.T) {
 		{"3 cells", Config{C: 4, Layers: 3, Classes: 10, InputSize: 8}, []int{1, 2}, 0},
 		{"imagenet", ImageNetConfig(), []int{4, 9}, 0},
 	} {
-		s, err := NewSupernet(tc.cfg)
+		s, err := NewSpace(tc.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func TestSupernetShape(t *testing.T) {
 		}
 	}
 	// Alphas: two [14, 8] parameters, declared first.
-	s, _ := NewSupernet(Config{C: 4, Layers: 3, Classes: 10, InputSize: 8})
+	s, _ := NewSpace(Config{C: 4, Layers: 3, Classes: 10, InputSize: 8})
 	specs, err := nn.Trace(nntest.Backend(t), nn.Options{DType: dtypes.Float32}, func(n *nn.Net) {
 		if d := s.Forward(n, Zeros(n.Graph(), shapes.Make(dtypes.Float32, 1, 8, 8, 3))).Shape().Dimensions; !slices.Equal(d, []int{1, 10}) {
 			t.Errorf("logits %v", d)
@@ -263,8 +263,8 @@ func TestConfigErrors(t *testing.T) {
 		{Config{C: 48, Layers: 14, Classes: 10, InputSize: 200, ImageNet: true}, "divisible by 32"},
 		{Config{C: 47, Layers: 14, Classes: 10, InputSize: 224, ImageNet: true}, "even width"},
 	} {
-		if _, err := NewSupernet(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("NewSupernet(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
+		if _, err := NewSpace(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("NewSpace(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
 		}
 	}
 	if _, err := NewNetwork(Config{C: 8, Layers: 8, Classes: 10, InputSize: 64}, v2, true); err == nil || !strings.Contains(err.Error(), "auxiliary head") {

@@ -27,7 +27,6 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New("SelectCell(nil)", func() error { return err1(SelectCell(nil)) }, "0 rows"),
 		nilcase.New("Select(nil, nil)", func() error { return err1(Select(nil, nil)) }, "normal cell"),
 		nilcase.New("nil Space.Select(nil)", func() error { return err1(space.Select(nil)) }, `no "normal" scores`),
-		nilcase.New("NewSupernet(zero Config)", func() error { return err1(NewSupernet(Config{})) }, "supernet of 0 cells"),
 		nilcase.New("NewSpace(zero Config)", func() error { return err1(NewSpace(Config{})) }, "supernet of 0 cells"),
 		nilcase.New("NewNetwork(zero Genotype)", func() error { return err1(NewNetwork(DefaultConfig(), Genotype{}, false)) }, "genotype normal cell"),
 		nilcase.New("NewNetwork(zero Config)", func() error { return err1(NewNetwork(Config{}, g, false)) }, "darts"),

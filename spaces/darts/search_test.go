@@ -24,7 +24,7 @@ func tinyConfig() Config { return Config{C: 4, Layers: 3, Classes: 10, InputSize
 // with float64 central differences (SynFlow's and SNIP's R; see
 // nntest.CheckAlphaGradients).
 func TestGradientCheck(t *testing.T) {
-	net, err := NewSupernet(tinyConfig())
+	net, err := NewSpace(tinyConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func newSearch(t *testing.T, cfg Config, proxy string, alphaStd float64) *freeda
 // depends on alpha) of the BN-free network.
 func synflowR(t *testing.T, s *freedarts.Search, cfg Config, seed uint64, alphaStd float64) float64 {
 	t.Helper()
-	net, _ := NewSupernet(cfg)
+	net, _ := NewSpace(cfg)
 	specs, err := s.Params()
 	if err != nil {
 		t.Fatal(err)

@@ -78,13 +78,6 @@ func Select(normal, reduce [][]float64) (Genotype, error) {
 	return Genotype{Normal: n, NormalConcat: DefaultConcat(), Reduce: r, ReduceConcat: DefaultConcat()}, nil
 }
 
-// Space is the DARTS CNN space as a FreeDARTS search space (spaces.Space): the
-// supernet, with the selection rule among its methods.
-type Space = Supernet
-
-// NewSpace is NewSupernet: the space of the supernet of cfg.
-func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
-
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "darts" }
 

@@ -185,21 +185,23 @@ func macro(n *nn.Net, cfg Config, x *Node, layer func(n *nn.Net, l int, x *Node,
 	return n.Linear("classifier", nn.GlobalAvgPool(n.ObserveFeatures(x)), cfg.Classes)
 }
 
-// Supernet is the search network: every searchable layer is the mixed op
+// Space is the mobile space as a FreeDARTS search space (spaces.Space):
+// the search network, in which every searchable layer is the mixed op
 // sum_o alpha[l,o] * MBConv_o(x), raw alpha; batch norm without affine
 // parameters.
-type Supernet struct{ Config }
+type Space struct{ Config }
 
-// NewSupernet checks cfg and returns the supernet.
-func NewSupernet(cfg Config) (*Supernet, error) {
+// NewSpace checks cfg and returns the space: its supernet, with the
+// selection rule among its methods (spaces.Space).
+func NewSpace(cfg Config) (*Space, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Supernet{cfg}, nil
+	return &Space{cfg}, nil
 }
 
 // Forward returns the logits [batch, Classes] of x [batch, H, W, 3].
-func (s *Supernet) Forward(n *nn.Net, x *Node) *Node {
+func (s *Space) Forward(n *nn.Net, x *Node) *Node {
 	alpha := n.Param(AlphaName, nn.Alpha, 0, s.Layers(), NumOps)
 	return macro(n, s.Config, x, func(n *nn.Net, l int, x *Node, stride, out int) *Node {
 		return n.Mixed(AlphaName, alpha, l, func(o int) *Node {
@@ -287,13 +289,6 @@ func (m *Network) Forward(n *nn.Net, x *Node) *Node {
 		return mbConv(n.Sub(Ops[o]), x, Kernel[o], Expand[o], stride, out)
 	})
 }
-
-// Space is the mobile space as a FreeDARTS search space (spaces.Space): the
-// supernet, with the selection rule among its methods.
-type Space = Supernet
-
-// NewSpace is NewSupernet: the space of the supernet of cfg.
-func NewSpace(cfg Config) (*Space, error) { return NewSupernet(cfg) }
 
 // Name is the space's command-line name.
 func (s *Space) Name() string { return "mobile" }

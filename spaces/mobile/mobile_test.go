@@ -44,7 +44,7 @@ func TestDefaultLayout(t *testing.T) {
 	if cfg.Layers() != 21 || len(cfg.LayerLabels()) != 21 || cfg.LayerLabels()[20] != "s6.0" || cfg.LayerLabels()[4] != "s2.0" {
 		t.Errorf("layers %d, labels %v", cfg.Layers(), cfg.LayerLabels())
 	}
-	net, err := NewSupernet(cfg)
+	net, err := NewSpace(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestConfigErrors(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Widths, cfg.Depths, cfg.Strides = slices.Clone(cfg.Widths), slices.Clone(cfg.Depths), slices.Clone(cfg.Strides)
 		f(&cfg)
-		if _, err := NewSupernet(cfg); err == nil {
+		if _, err := NewSpace(cfg); err == nil {
 			t.Errorf("case %d: %+v accepted", i, cfg)
 		}
 	}
@@ -159,7 +159,7 @@ func TestConfigErrors(t *testing.T) {
 // TestGradientCheck compares dR/dalpha on the tiny supernet with central
 // differences (SynFlow's and SNIP's R; see nntest.CheckAlphaGradients).
 func TestGradientCheck(t *testing.T) {
-	net, err := NewSupernet(tinyConfig())
+	net, err := NewSpace(tinyConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New("Select(nil rows)", func() error { return err1(Select(make([][]float64, 2))) }, "row 0 has 0 values"),
 		nilcase.New("nil Space.Select", func() error { return err1(space.Select(map[string][][]float64{AlphaName: {{1}}})) }, "nil *Space"),
 		nilcase.New("Space.Select(nil)", func() error { s, _ := NewSpace(DefaultConfig()); return err1(s.Select(nil)) }, `no "alpha" scores`),
-		nilcase.New("NewSupernet(zero Config)", func() error { return err1(NewSupernet(Config{})) }, "input size 0"),
 		nilcase.New("NewSpace(zero Config)", func() error { return err1(NewSpace(Config{})) }, "input size 0"),
 		nilcase.New("NewNetwork(zero Config)", func() error { return err1(NewNetwork(Config{}, nil)) }, "input size 0"),
 		nilcase.New("NewNetwork(nil arch)", func() error { return err1(NewNetwork(DefaultConfig(), nil)) }, "arch of 0 layers"),
