@@ -3,6 +3,8 @@
 package cifar10
 
 import (
+	"github.com/freedarts/freedarts-gonb/internal/datadir"
+
 	"bufio"
 	"errors"
 	"fmt"
@@ -62,7 +64,17 @@ var (
 
 // Find returns path when it is a file, else the first of names that the
 // directory path holds. The error names the path and what was looked for.
+// An empty path is the repository's sample directory, ../shared/data/cifar10
+// beside the module root, found from the working directory upwards (so a
+// notebook, a test and the repository root all reach it).
 func Find(path string, names []string) (string, error) {
+	if path == "" {
+		shared, err := datadir.Shared()
+		if err != nil {
+			return "", fmt.Errorf("cifar10: no path given, and no sample data: %w", err)
+		}
+		path = filepath.Join(shared, "cifar10")
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("cifar10: %w (want CIFAR-10 in the official binary format)", err)

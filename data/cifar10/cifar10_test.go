@@ -412,3 +412,13 @@ func TestFind(t *testing.T) {
 		}
 	}
 }
+
+// TestFindSample: an empty path is the repository's sample directory, found
+// from this package's directory as from a notebook's.
+func TestFindSample(t *testing.T) {
+	want := shareddata.Path(t, "cifar10/train_first4000.bin")
+	got, err := Find("", TrainFiles)
+	if err != nil || filepath.Clean(got) != filepath.Clean(want) {
+		t.Errorf("Find(\"\", TrainFiles) = %s, %v; want %s", got, err, want)
+	}
+}

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/freedarts/freedarts-gonb/internal/datadir"
 )
 
 // EnvCI is the environment variable that makes absent data a failure when it
@@ -63,30 +65,10 @@ func InCI() bool {
 }
 
 // SharedDir returns <module root>/../shared/data, cleaned, whether or not it
-// exists.
-func SharedDir() (string, error) {
-	root, err := ModuleRoot()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(root, "..", "shared", "data"), nil
-}
+// exists (datadir.Shared).
+func SharedDir() (string, error) { return datadir.Shared() }
 
 // ModuleRoot returns the nearest directory, from the working directory (the
-// package's directory under go test) upwards, that holds go.mod.
-func ModuleRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for dir := wd; ; {
-		if st, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && !st.IsDir() {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in " + wd + " or any directory above it")
-		}
-		dir = parent
-	}
-}
+// package's directory under go test) upwards, that holds go.mod
+// (datadir.ModuleRoot).
+func ModuleRoot() (string, error) { return datadir.ModuleRoot() }
