@@ -98,3 +98,18 @@ func studyPoints(tab *study.Table, bench *nb201.Bench, proxy string, opts []Stud
 	}
 	return x, y, labels, title, opt, nil
 }
+
+// ShowCorrelations shows the rank correlations (Spearman and Kendall) of
+// every proxy of a study table, and of each ensemble of proxies
+// (study.Correlate), with every benchmark target, next to the published
+// values (study.PublishedRhos): study.CorrelationTable as a table.
+func ShowCorrelations(tab *study.Table, bench *nb201.Bench, ensembles ...[]string) error {
+	if tab == nil || bench == nil {
+		return fmt.Errorf("correlations: no table or no benchmark")
+	}
+	cors, err := study.Correlate(tab, bench, ensembles)
+	if err != nil {
+		return err
+	}
+	return ShowTable(study.CorrelationTable(cors, study.PublishedRhos()))
+}

@@ -216,14 +216,12 @@ func accuracies(acc map[string]float64) []string {
 // printMean writes the mean row, the compilation and the peak memory.
 func printMean(out io.Writer, rep searchReport) {
 	n := float64(len(rep.Runs))
-	secs, acc := 0.0, map[string]float64{}
-	for _, r := range rep.Runs {
+	secs, accs := 0.0, make([]map[string]float64, len(rep.Runs))
+	for i, r := range rep.Runs {
 		secs += r.Seconds / n
-		for _, c := range accuracyColumns {
-			acc[c] += r.Accuracy[c] / n
-		}
+		accs[i] = r.Accuracy
 	}
-	printRow(out, rep.Runs[0].Accuracy != nil, "mean", fmt.Sprintf("%.3f", secs), accuracies(acc), "")
+	printRow(out, rep.Runs[0].Accuracy != nil, "mean", fmt.Sprintf("%.3f", secs), accuracies(nb201.MeanAccuracies(accs...)), "")
 	fmt.Fprintf(out, "compile %.2fs", rep.CompileSeconds)
 	if rep.PeakRSSMB > 0 {
 		fmt.Fprintf(out, ", peak RSS %.0f MiB", rep.PeakRSSMB)

@@ -56,6 +56,9 @@ var metricColumns = [...]struct {
 }
 
 // Bench is the benchmark table, indexed both by the official index and by arch.
+// It is the accuracy table that the -bench flag names, not the timing
+// package freedarts/bench nor the freedarts bench command, which time
+// searches.
 type Bench struct {
 	records []Record // records[i].Index == i
 	byArch  map[Arch]int
@@ -300,4 +303,74 @@ func (b *Bench) Best(metric func(Record) float64) Record {
 		}
 	}
 	return best
+}
+
+// Summary is how a set of picks (a search's architectures over seeds, say)
+// fares in the benchmark.
+type Summary struct {
+	// Picks are the benchmark rows of the architectures, in order.
+	Picks []Record
+	// Mean is each of Metrics averaged over Picks, by Metric.Name.
+	Mean map[string]float64
+}
+
+// Summary looks every architecture up (Lookup) and averages the Metrics
+// of the rows found. It needs at least one architecture, each an Arch of
+// the table.
+func (b *Bench) Summary(archs ...spaces.Arch) (Summary, error) {
+	if len(archs) == 0 {
+		return Summary{}, errors.New("nb201: summary of no architectures")
+	}
+	s := Summary{Picks: make([]Record, len(archs))}
+	accs := make([]map[string]float64, len(archs))
+	for i, a := range archs {
+		r, err := b.Lookup(a)
+		if err != nil {
+			return Summary{}, err
+		}
+		s.Picks[i], accs[i] = r, r.Accuracies()
+	}
+	s.Mean = MeanAccuracies(accs...)
+	return s, nil
+}
+
+// MeanAccuracies averages maps of Record.Accuracies entry by entry: every
+// Metric's Name maps to the sum of value/len(accs) over accs, a missing
+// entry counting as 0 (an empty map without accs).
+func MeanAccuracies(accs ...map[string]float64) map[string]float64 {
+	mean := make(map[string]float64, len(Metrics))
+	if len(accs) == 0 {
+		return mean
+	}
+	n := float64(len(accs))
+	for _, m := range Metrics {
+		for _, a := range accs {
+			mean[m.Name] += a[m.Name] / n
+		}
+	}
+	return mean
+}
+
+// ImpliedScore is the score a supernet's score matrix implies for cell a:
+// the sum over edges of log10 scores[e][a[e]], the log of the product of
+// the scores of the cell's ops (scores as nb201.Select takes them: [6
+// edges][5 ops]). The cell Select picks from scores has the largest implied
+// score. It is -Inf when one of a's ops scores 0 or less (a none edge of
+// SynFlow), NaN when scores is not 6×5.
+func ImpliedScore(scores [][]float64, a Arch) float64 {
+	if len(scores) != NumEdges {
+		return math.NaN()
+	}
+	s := 0.0
+	for e, op := range a {
+		if len(scores[e]) != NumOps || op < 0 || op >= NumOps {
+			return math.NaN()
+		}
+		v := scores[e][op]
+		if !(v > 0) {
+			return math.Inf(-1)
+		}
+		s += math.Log10(v)
+	}
+	return s
 }
