@@ -189,9 +189,10 @@ func TestSignalsProcess(t *testing.T) {
 		{"SIGTERM twice", []syscall.Signal{syscall.SIGTERM, syscall.SIGTERM}, 143, "again: ending now"},
 		{"SIGTERM once", []syscall.Signal{syscall.SIGTERM}, 1, "interrupted after"},
 	} {
-		// -channels 24: seeds of a few seconds here, long enough to be
-		// signalled inside one on a faster machine too.
-		cmd := mainCommand(t, "search", "-space", "darts", "-channels", "24", "-seed", "0-1000", "-progress=false")
+		// -channels 64: seeds of about 2 s here (24 gave 0.5 s, which a first
+		// signal's seed could finish before the second arrived), long enough to
+		// be signalled inside one on a faster machine too.
+		cmd := mainCommand(t, "search", "-space", "darts", "-channels", "64", "-seed", "0-1000", "-progress=false", "-bench", "none")
 		var stderr syncBuffer
 		cmd.Stderr = &stderr
 		stdout, err := cmd.StdoutPipe()
@@ -211,7 +212,7 @@ func TestSignalsProcess(t *testing.T) {
 			}
 			out = append(out, buf[:n]...)
 		}
-		time.Sleep(200 * time.Millisecond) // in seed 1, not between two seeds
+		time.Sleep(100 * time.Millisecond) // in seed 1, not between two seeds
 		start := time.Now()
 		for _, s := range tc.sigs {
 			_ = cmd.Process.Signal(s)
