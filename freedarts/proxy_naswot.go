@@ -35,25 +35,27 @@ func naswotKernel(p *Pass) *Node {
 // the pairwise statistics of ReLU codes that NASWOT and TE-NAS read. With
 // no ReLU at all it is 0.
 func sumReLUCodes(p *Pass, term func(twoCC, rr *Node, d int) *Node) *Node {
-	var sum *Node
+	var terms []*Node
 	for _, a := range p.ActsOf(nn.ReLUInput) {
 		x := a.Node
 		n := x.Shape().Dimensions[0]
 		d := x.Shape().Size() / n
 		c := Reshape(ConvertDType(GreaterThan(x, ZerosLike(x)), x.DType()), n, d)
 		r := ReduceSum(c, 1)
-		t := p.Weigh(a, term(MulScalar(MatMul(c, Transpose(c, 0, 1)), 2), Add(Reshape(r, n, 1), Reshape(r, 1, n)), d))
-		if sum == nil {
-			sum = t
-		} else {
-			sum = Add(sum, t)
-		}
+		terms = append(terms, p.Weigh(a, term(MulScalar(MatMul(c, Transpose(c, 0, 1)), 2), Add(Reshape(r, n, 1), Reshape(r, 1, n)), d)))
 	}
-	if sum == nil {
+	return sumSamplePairs(p, terms)
+}
+
+// sumSamplePairs is the sum of terms, each [N, N] over the pass's N
+// samples, in order (nn.ReduceSumNodes); with no term (no ReLU, no target)
+// it is the [N, N] zero matrix.
+func sumSamplePairs(p *Pass, terms []*Node) *Node {
+	if len(terms) == 0 {
 		n := p.Input.Shape().Dimensions[0]
 		return Zeros(p.Input.Graph(), shapes.Make(p.Logits.DType(), n, n))
 	}
-	return sum
+	return nn.ReduceSumNodes(terms)
 }
 
 // logAbsDet is log|det K| (numpy's slogdet) of the square matrix k: the

@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 
 	"github.com/freedarts/freedarts-gonb/internal/linalg"
@@ -107,24 +106,16 @@ func ntkGram(p *Pass) *Node {
 	for i := range n {
 		perSample[i] = Gradient(ReduceAllSum(Slice(p.Logits, AxisElem(i))), p.Targets...)
 	}
-	var gram *Node
+	terms := make([]*Node, len(p.Targets))
 	for t := range p.Targets {
 		rows := make([]*Node, n)
 		for i := range n {
 			rows[i] = Reshape(perSample[i][t], 1, perSample[i][t].Shape().Size())
 		}
 		j := Concatenate(rows, 0)
-		term := MatMul(j, Transpose(j, 0, 1))
-		if gram == nil {
-			gram = term
-		} else {
-			gram = Add(gram, term)
-		}
+		terms[t] = MatMul(j, Transpose(j, 0, 1))
 	}
-	if gram == nil {
-		return Zeros(p.Logits.Graph(), shapes.Make(p.Logits.DType(), n, n))
-	}
-	return gram
+	return sumSamplePairs(p, terms)
 }
 
 // ntkCondScore is -lambda_max/lambda_min of the NTK; Degenerate when it
