@@ -369,21 +369,31 @@ func CheckNetMemory(b compute.Backend, what string, net Supernet, crits []Criter
 		return nil
 	}
 	// A NetScorer runs its passes one after the other: the largest counts.
+	// The network is traced once per set of options (dtype, batch norm),
+	// which most criteria share, and its activations at most once too.
+	specs := map[nn.Options][]nn.ParamSpec{}
+	largest := map[nn.Options]int64{}
 	var worst memoryNeed
 	for _, c := range crits {
 		opts := netOptions(passGroup{key: c.passKey()})
-		specs, err := traceParams(b, net, opts, inputSize, nil)
-		if err != nil {
-			return err
-		}
-		images := passImages(c, batch)
-		need := passNeed([]Criterion{c}, specs, inputSize, images)
-		if traceActivation(need, available, 1) {
-			a, _, err := activations(b, net, opts, inputSize)
+		if _, ok := specs[opts]; !ok {
+			s, err := traceParams(b, net, opts, inputSize, nil)
 			if err != nil {
 				return err
 			}
-			need.Activation = scaleBytes(a, images)
+			specs[opts] = s
+		}
+		images := passImages(c, batch)
+		need := passNeed([]Criterion{c}, specs[opts], inputSize, images)
+		if traceActivation(need, available, 1) {
+			if _, ok := largest[opts]; !ok {
+				a, _, err := activations(b, net, opts, inputSize)
+				if err != nil {
+					return err
+				}
+				largest[opts] = a
+			}
+			need.Activation = scaleBytes(largest[opts], images)
 		}
 		if need.Total() > worst.Total() {
 			worst = need
@@ -401,8 +411,9 @@ const trainCopies = 6
 // CheckTrainMemory refuses training net (SGD with momentum, in opts' dtype)
 // on batches of batch images of inputSize² when a lower bound of the memory
 // that needs (trainCopies copies of the weights and the host's float64
-// draw of them, the batch and its largest activation) exceeds the memory available, with an error naming what;
-// nil when it fits or the memory is unknown.
+// draw of them, the batch and its largest activation) exceeds the memory
+// available, with an error naming what; nil when it fits or the memory is
+// unknown.
 func CheckTrainMemory(b compute.Backend, what string, net Supernet, opts nn.Options, inputSize, batch int) error {
 	available := memAvailable()
 	if available <= 0 {
