@@ -363,22 +363,7 @@ func writeMerged(out string, t *Table, s Settings, want int, cells string, force
 	if err := writeSettings(side, s); err != nil {
 		return 0, fmt.Errorf("study: merge: %s: %w", out, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(real), filepath.Base(real)+".tmp*")
-	if err != nil {
-		return 0, fmt.Errorf("study: merge: %w", err)
-	}
-	_, err = f.Write(buf.Bytes())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), real)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+	if err := replaceFile(real, buf.Bytes()); err != nil {
 		if had != nil {
 			os.Remove(side) // written for this merge only
 		}

@@ -633,25 +633,34 @@ func writeSettings(side string, s Settings) error {
 	if err := regular.Check(side); err != nil {
 		return notRegular(err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(side), filepath.Base(side)+".tmp*")
+	if err := replaceFile(side, []byte(s.String()+"\n")); err != nil {
+		return fmt.Errorf("writing the settings file: %w", err)
+	}
+	return nil
+}
+
+// replaceFile writes data to path by a rename of a temporary file beside it
+// (0644, as a study table), so that a reader sees the old contents or the
+// new, never a part; on an error path is as it was.
+func replaceFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
-	_, err = f.WriteString(s.String() + "\n")
+	_, err = f.Write(data)
 	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes it 0600; the table beside it is 0644
+		err = f.Chmod(0o644) // CreateTemp makes it 0600
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), side)
+		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("writing the settings file: %w", err)
 	}
-	return nil
+	return err
 }
 
 // checkResume is nil when a table at path, whose settings file side
