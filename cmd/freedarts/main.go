@@ -23,7 +23,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
@@ -250,9 +249,7 @@ func boundText(msg string) string {
 func boundWords(s string) string {
 	words := strings.Split(s, " ")
 	for i, w := range words {
-		if utf8.RuneCountInString(w) > quoteLimit {
-			words[i] = string([]rune(w)[:quoteLimit]) + "…"
-		}
+		words[i] = boundedquote.Cut(w, quoteLimit)
 	}
 	return strings.Join(words, " ")
 }

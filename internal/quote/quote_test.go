@@ -19,3 +19,20 @@ func TestMax(t *testing.T) {
 		}
 	}
 }
+
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "abc…"},
+		{"ééé é", 2, "éé…"},
+		{"", 5, ""},
+	} {
+		if got := Cut(tc.s, tc.n); got != tc.want {
+			t.Errorf("Cut(%q, %d) = %s, want %s", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
