@@ -1,14 +1,17 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
+	"strings"
 
 	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
 // Layout of a cell diagram: where nodes, edges and op labels go, as plain data, so
 // that the geometry (labels readable, off the arrows and apart) is tested without
-// parsing SVG. cellSVG (cell.go) only draws a cellLayout.
+// parsing SVG; the geometry types (point, box, cdNode) and the layering of the nodes
+// (validateCell) are here too. drawCell (cell.go) only draws a cellLayout.
 
 // Label placement constants, in pixels.
 const (
@@ -287,6 +290,33 @@ func placeLabels(nodes []*cdNode, edges []cdEdge) {
 	}
 }
 
+type point struct{ x, y float64 }
+
+func (p point) add(q point) point     { return point{p.x + q.x, p.y + q.y} }
+func (p point) sub(q point) point     { return point{p.x - q.x, p.y - q.y} }
+func (p point) scale(f float64) point { return point{p.x * f, p.y * f} }
+func (p point) norm() float64         { return math.Hypot(p.x, p.y) }
+func (p point) perp() point           { return point{-p.y, p.x} }
+func (p point) String() string        { return num(p.x) + "," + num(p.y) }
+func (p point) unit() point {
+	n := p.norm()
+	if n == 0 {
+		return point{1, 0}
+	}
+	return p.scale(1 / n)
+}
+
+// box is an axis-aligned rectangle.
+type box struct{ x0, y0, x1, y1 float64 }
+
+func (a box) overlaps(b box) bool {
+	return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1
+}
+
+func (a box) union(b box) box {
+	return box{math.Min(a.x0, b.x0), math.Min(a.y0, b.y0), math.Max(a.x1, b.x1), math.Max(a.y1, b.y1)}
+}
+
 // grow returns the box enlarged by d on every side.
 func (a box) grow(d float64) box { return box{a.x0 - d, a.y0 - d, a.x1 + d, a.y1 + d} }
 
@@ -314,4 +344,107 @@ func (a box) crosses(p, q point) bool {
 		}
 	}
 	return true
+}
+
+// cdNode is a laid-out node.
+type cdNode struct {
+	label     string
+	main, sub string // label split into main text and subscript
+	pos       point
+	isBox     bool
+	halfW     float64 // half width of the box (or radius)
+	halfH     float64
+	layer     int
+}
+
+// extent returns the distance from the node centre to its border in direction d.
+func (n *cdNode) extent(d point) float64 {
+	if !n.isBox {
+		return cdNodeR
+	}
+	d = d.unit()
+	t := math.Inf(1)
+	if d.x != 0 {
+		t = math.Min(t, n.halfW/math.Abs(d.x))
+	}
+	if d.y != 0 {
+		t = math.Min(t, n.halfH/math.Abs(d.y))
+	}
+	return t
+}
+
+func (n *cdNode) bounds() box {
+	return box{n.pos.x - n.halfW, n.pos.y - n.halfH, n.pos.x + n.halfW, n.pos.y + n.halfH}
+}
+
+// splitSubscript splits "c_{k-1}" into ("c", "k-1") and "x_1" into ("x", "1").
+func splitSubscript(label string) (main, sub string) {
+	i := strings.Index(label, "_")
+	if i <= 0 || i == len(label)-1 {
+		return label, ""
+	}
+	rest := label[i+1:]
+	if strings.HasPrefix(rest, "{") && strings.HasSuffix(rest, "}") {
+		return label[:i], rest[1 : len(rest)-1]
+	}
+	if len([]rune(rest)) == 1 {
+		return label[:i], rest
+	}
+	return label, ""
+}
+
+// validateCell checks node indices, self-loops, empty ops and cycles, and returns the
+// layer of every node (longest path from a source, over all edges, "none" included).
+func validateCell(c spaces.Cell) ([]int, error) {
+	name := c.Title
+	if name == "" {
+		name = "(untitled)"
+	}
+	n := len(c.Nodes)
+	if n == 0 {
+		return nil, fmt.Errorf("cell %q: no nodes", name)
+	}
+	indeg := make([]int, n)
+	out := make([][]int, n)
+	for k, e := range c.Edges {
+		for _, v := range []int{e.From, e.To} {
+			if v < 0 || v >= n {
+				return nil, fmt.Errorf("cell %q: edge %d (%d->%d, op %q) names node %d, out of range [0, %d)",
+					name, k, e.From, e.To, e.Op, v, n)
+			}
+		}
+		if e.From == e.To {
+			return nil, fmt.Errorf("cell %q: edge %d (op %q) is a self-loop on node %d (%q)", name, k, e.Op, e.From, c.Nodes[e.From])
+		}
+		if strings.TrimSpace(e.Op) == "" {
+			return nil, fmt.Errorf("cell %q: edge %d (%d->%d) has an empty op name", name, k, e.From, e.To)
+		}
+		indeg[e.To]++
+		out[e.From] = append(out[e.From], e.To)
+	}
+	// Kahn's algorithm, computing the longest-path layer on the way.
+	layer := make([]int, n)
+	queue := []int{}
+	for v := 0; v < n; v++ {
+		if indeg[v] == 0 {
+			queue = append(queue, v)
+		}
+	}
+	seen := 0
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		seen++
+		for _, w := range out[v] {
+			layer[w] = max(layer[w], layer[v]+1)
+			indeg[w]--
+			if indeg[w] == 0 {
+				queue = append(queue, w)
+			}
+		}
+	}
+	if seen != n {
+		return nil, fmt.Errorf("cell %q: edges form a cycle; a cell must be a directed acyclic graph", name)
+	}
+	return layer, nil
 }
