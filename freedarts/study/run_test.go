@@ -28,11 +28,11 @@ import (
 var small = nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8}
 
 var loadBench = sync.OnceValues(func() (*nb201.Bench, error) {
-	dir, err := shareddata.SharedDir()
+	path, err := nb201.FindBench("")
 	if err != nil {
 		return nil, err
 	}
-	return nb201.LoadBench(filepath.Join(dir, "nb201", "nb201_accuracy.csv"))
+	return nb201.LoadBench(path)
 })
 
 // testBench is the NAS-Bench-201 table: the test is skipped without it, or

@@ -1,6 +1,6 @@
-// Package shareddata finds the repository's shared sample data for tests: the
-// CIFAR-10 sample and the NAS-Bench-201 table under ../shared/data, beside
-// the module root (the directory holding go.mod).
+// Package shareddata is the rule for tests that need the repository's shared
+// sample data (the CIFAR-10 sample and the NAS-Bench-201 table under
+// ../shared/data beside the module root, found by internal/datadir).
 //
 // A test that needs a file of it calls Path (or Need, for a path it already
 // holds). When the file is absent the test is skipped with a message, except
@@ -32,7 +32,7 @@ const EnvCI = "CI"
 // Need).
 func Path(t testing.TB, rel string) string {
 	t.Helper()
-	dir, err := SharedDir()
+	dir, err := datadir.Shared()
 	if err != nil {
 		t.Fatalf("shareddata: %v", err)
 		return ""
@@ -63,12 +63,3 @@ func InCI() bool {
 	v, err := strconv.ParseBool(os.Getenv(EnvCI))
 	return err == nil && v
 }
-
-// SharedDir returns <module root>/../shared/data, cleaned, whether or not it
-// exists (datadir.Shared).
-func SharedDir() (string, error) { return datadir.Shared() }
-
-// ModuleRoot returns the nearest directory, from the working directory (the
-// package's directory under go test) upwards, that holds go.mod
-// (datadir.ModuleRoot).
-func ModuleRoot() (string, error) { return datadir.ModuleRoot() }
