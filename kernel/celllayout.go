@@ -220,7 +220,7 @@ func routeEdges(nodes []*cdNode, cellEdges []spaces.Edge) []cdEdge {
 
 // placeLabels puts each op label beside its edge, off the curve along the normal, at
 // the first candidate position (near the middle first, then towards the ends, then
-// farther out) whose box overlaps no node, no label placed before and no edge. Arcs
+// farther out, as far as notebook 03's searched DARTS cells need) whose box overlaps no node, no label placed before and no edge. Arcs
 // get their label on the outside of the bow first. When no candidate is free (a
 // crowded custom cell), the one with the fewest collisions is kept.
 func placeLabels(nodes []*cdNode, edges []cdEdge) {
@@ -255,8 +255,8 @@ func placeLabels(nodes []*cdNode, edges []cdEdge) {
 		best, bestHits := box{}, math.MaxInt
 		var bestAt point
 	search:
-		for _, extra := range []float64{0, 8, 18, 30, 44} {
-			for _, t := range []float64{0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82} {
+		for _, extra := range []float64{0, 8, 18, 30, 44, 60, 78} {
+			for _, t := range []float64{0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82, 0.12, 0.88} {
 				for _, sgn := range []float64{side, -side} {
 					p := e.at(t)
 					n := e.tangent(t).perp().scale(sgn)

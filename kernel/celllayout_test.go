@@ -34,6 +34,18 @@ func notebookCells(t *testing.T) []spaces.Cell {
 		}
 		cells = append(cells, g.Cells()...)
 	}
+	// Notebook 03's SynFlow picks of the 8- and 20-cell DARTS supernets (seed 0), whose
+	// fans of sep_conv edges are the most crowded diagrams the notebooks draw.
+	for _, s := range []string{
+		`Genotype(normal=[('sep_conv_5x5', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1)], normal_concat=[2, 3, 4, 5], reduce=[('sep_conv_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('sep_conv_5x5', 0)], reduce_concat=[2, 3, 4, 5])`,
+		`Genotype(normal=[('sep_conv_5x5', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1)], normal_concat=[2, 3, 4, 5], reduce=[('sep_conv_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('sep_conv_5x5', 0)], reduce_concat=[2, 3, 4, 5])`,
+	} {
+		g, err := darts.ParseGenotype(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells = append(cells, g.Cells()...)
+	}
 	return append(cells, nb201Cell("nor_conv_3x3", "nor_conv_3x3", "skip_connect", "avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3"), dartsCell())
 }
 
