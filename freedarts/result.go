@@ -147,3 +147,16 @@ type recordedArch struct {
 
 func (a recordedArch) String() string            { return a.text }
 func (a recordedArch) Kept() map[string][][]bool { return a.kept }
+
+// Archs returns the architectures of results, in order: what a benchmark
+// looks up for a set of searches (nb201.Bench.Summary(Archs(results)...)).
+// A nil result gives a nil architecture, which the look-up refuses.
+func Archs(results []*Result) []spaces.Arch {
+	archs := make([]spaces.Arch, len(results))
+	for i, r := range results {
+		if r != nil {
+			archs[i] = r.Arch
+		}
+	}
+	return archs
+}

@@ -121,7 +121,8 @@ func TestExpectations(t *testing.T) {
 
 // TestNotebookSources checks the committed notebooks without running them: valid
 // nbformat 4 JSON for the GoNB kernel, no stored outputs, the local-checkout recipe in
-// the first code cell, and at least one expectation.
+// the first code cell, no code cell over maxCellLines, and at least one expectation.
+// With -v it logs each notebook's code lines (codeLines).
 func TestNotebookSources(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(repoRoot(t), "notebooks", "*.ipynb"))
 	if err != nil {
@@ -154,11 +155,16 @@ func TestNotebookSources(t *testing.T) {
 			if err := json.Unmarshal(data, &n); err != nil {
 				t.Fatal(err)
 			}
-			first, expectations := "", 0
+			first, expectations, total := "", 0, 0
 			for _, c := range n.Cells {
 				if c.CellType == "code" {
 					if first == "" {
 						first = string(c.Source)
+					}
+					n := codeLines(string(c.Source))
+					total += n
+					if n > maxCellLines {
+						t.Errorf("code cell %q has %d code lines, want at most %d: move what it re-derives into the library or split it", firstLine(string(c.Source)), n, maxCellLines)
 					}
 					if len(c.Outputs) > 0 || c.ExecutionCount != nil {
 						t.Errorf("code cell %q has stored outputs: commit notebooks cleared", firstLine(string(c.Source)))
@@ -172,8 +178,27 @@ func TestNotebookSources(t *testing.T) {
 			if expectations == 0 {
 				t.Errorf("no <!-- expect: … --> line")
 			}
+			t.Logf("%d code lines", total)
 		})
 	}
+}
+
+// maxCellLines bounds a notebook code cell: a cell longer than this is
+// re-deriving what the library should hand it.
+const maxCellLines = 20
+
+// codeLines counts the lines of a code cell that are Go: not blank, not
+// only a comment, not a GoNB magic (%%, %goworkfix, !*bash ...).
+func codeLines(src string) int {
+	n := 0
+	for line := range strings.Lines(src) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "//") || strings.HasPrefix(line, "%") || strings.HasPrefix(line, "!") {
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 // TestNotebookHelpersDefinedOnce: a function a notebook needs that another
