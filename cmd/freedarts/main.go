@@ -264,12 +264,13 @@ func progressFlag(fs *flag.FlagSet) *bool {
 	return fs.Bool("progress", true, "print progress on stderr")
 }
 
-// Default data locations: the repository's sample data, when run from the
-// repository root. Every command that reads data takes -data and -bench and
-// falls back to these when they exist.
+// The defaults of -data and -bench, as help texts name them: the
+// repository's sample data beside the checkout the command runs in, found
+// from any directory inside it as the library finds it (cifar10.Find and
+// nb201.FindBench given no path), and used when present.
 const (
-	defaultDataDir = "../shared/data/cifar10"
-	defaultBench   = "../shared/data/nb201/nb201_accuracy.csv"
+	defaultDataDir = "the checkout's ../shared/data/cifar10"
+	defaultBench   = "the checkout's ../shared/data/nb201/" + nb201.BenchFile
 )
 
 // dataFlag adds -data, the CIFAR-10 images of the data proxies.
@@ -313,18 +314,19 @@ func newSpace(name string, sh spaces.Shape) (spaces.Space, error) {
 
 // loadData reads the CIFAR-10 training file that -data names (a file, or
 // a directory: cifar10.Find), its first limit images (0: all); "" is the
-// default directory. Errors name the flag.
+// repository's sample. Errors name the flag.
 func loadData(flagValue string, limit int) (*cifar10.Dataset, string, error) {
-	if flagValue == "" {
-		flagValue = defaultDataDir
+	flagName := "-data" // the default names its own path in errors
+	if flagValue != "" {
+		flagName += " " + quote(flagValue)
 	}
 	path, err := cifar10.Find(flagValue, cifar10.TrainFiles)
 	if err != nil {
-		return nil, "", fmt.Errorf("-data %s: %w", quote(flagValue), boundErr(err))
+		return nil, "", fmt.Errorf("%s: %w", flagName, boundErr(err))
 	}
 	d, err := cifar10.Load(path, limit)
 	if err != nil {
-		return nil, "", fmt.Errorf("-data %s: %w", quote(flagValue), boundErr(err))
+		return nil, "", fmt.Errorf("%s: %w", flagName, boundErr(err))
 	}
 	return d, path, nil
 }
@@ -335,10 +337,12 @@ func loadBench(flagValue string) (b *nb201.Bench, path, note string, err error) 
 	switch {
 	case flagValue == "none":
 		return nil, "", "", nil
-	case flagValue == "" && !exists(defaultBench):
-		return nil, "", "no benchmark table (-bench): accuracies not looked up", nil
 	case flagValue == "":
-		flagValue = defaultBench
+		found, err := nb201.FindBench("")
+		if err != nil || !exists(found) {
+			return nil, "", "no benchmark table (-bench): accuracies not looked up", nil
+		}
+		flagValue = found
 	}
 	b, err = nb201.LoadBench(flagValue)
 	if err != nil {

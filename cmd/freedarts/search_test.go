@@ -10,12 +10,13 @@ import (
 
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 	"github.com/freedarts/freedarts-gonb/internal/shareddata"
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
 // Paths of the repository's sample data, from this package's directory.
 const (
-	testBench = "../../" + defaultBench
-	testData  = "../../" + defaultDataDir
+	testBench = "../../../shared/data/nb201/" + nb201.BenchFile
+	testData  = "../../../shared/data/cifar10"
 )
 
 func needFile(t *testing.T, path string) {
@@ -109,24 +110,36 @@ func TestSearchTableAndNoBench(t *testing.T) {
 	}
 }
 
-// TestSearchJSONDataProxy runs SNIP on a seeded batch of the sample images;
-// run from this directory the default bench path does not exist, so the
-// runs carry no accuracy.
+// TestSearchJSONDataProxy runs SNIP on a seeded batch of the sample images,
+// with neither -data nor -bench: from this package's directory, two below
+// the module root, the defaults find the checkout's sample data as the
+// library does (cifar10.Find, nb201.FindBench), so the runs carry their
+// accuracy.
 func TestSearchJSONDataProxy(t *testing.T) {
 	needFile(t, testData)
-	args := []string{"-proxy", "snip", "-data", testData, "-batch", "8", "-cells", "1", "-channels", "4", "-seed", "0,0"}
+	needFile(t, testBench)
+	args := []string{"-proxy", "snip", "-batch", "8", "-cells", "1", "-channels", "4", "-seed", "0,0"}
 	rep := searchJSON(t, args...)
 	if len(rep.Runs) != 2 || !strings.HasSuffix(rep.Data, "train_first4000.bin") {
 		t.Fatalf("runs %d, data %q", len(rep.Runs), rep.Data)
 	}
 	for _, r := range rep.Runs {
-		if r.Accuracy != nil {
-			t.Errorf("accuracy %v without a bench file", r.Accuracy)
+		if r.Accuracy == nil {
+			t.Errorf("seed %d: no accuracy, although the default -bench exists", r.Seed)
 		}
 	}
 	a, b := rep.Runs[0], rep.Runs[1]
 	if a.Arch != b.Arch || !reflect.DeepEqual(a.Scores, b.Scores) {
 		t.Errorf("seed 0 twice gave different results:\n%v\n%v", a, b)
+	}
+	// Outside any checkout there is no default: no accuracy, and a data
+	// proxy's -data error names the flag.
+	t.Chdir(t.TempDir())
+	if out, err := runCLI(t, "search", "-json", "-cells", "1", "-channels", "4", "-input", "8"); err != nil || strings.Contains(out, "cifar10_test") {
+		t.Errorf("search outside a checkout: err %v, accuracy in %s", err, out)
+	}
+	if _, err := runCLI(t, "search", "-proxy", "snip", "-cells", "1", "-channels", "4"); err == nil || !strings.Contains(err.Error(), "-data: cifar10: no path given") {
+		t.Errorf("snip outside a checkout: %v, want a -data error naming the default", err)
 	}
 }
 
