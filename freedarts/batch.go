@@ -1,6 +1,7 @@
 package freedarts
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -67,4 +68,23 @@ func sampleBatch(d *cifar10.Dataset, n int, seed uint64, augment bool) (*Batch, 
 		return nil, err
 	}
 	return &Batch{N: n, H: cifar10.Height, W: cifar10.Width, Images: images, Labels: labels}, nil
+}
+
+// ClassCounts counts the images of every class 0..classes-1 in b: how
+// balanced a sampled batch is. A label outside that range is an error.
+func (b *Batch) ClassCounts(classes int) ([]int, error) {
+	if b == nil {
+		return nil, errors.New("class counts of a nil *Batch, want a batch")
+	}
+	if classes < 1 {
+		return nil, fmt.Errorf("class counts over %d classes, want >= 1", classes)
+	}
+	counts := make([]int, classes)
+	for i, l := range b.Labels {
+		if l < 0 || int(l) >= classes {
+			return nil, fmt.Errorf("class counts: label %d of image %d is outside [0, %d)", l, i, classes)
+		}
+		counts[l]++
+	}
+	return counts, nil
 }

@@ -2,6 +2,7 @@ package freedarts
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
@@ -78,5 +79,33 @@ func TestSampleAugmentedBatch(t *testing.T) {
 	}
 	if _, err := SampleAugmentedBatch(d, 11, 0); err == nil {
 		t.Error("augmented batch of 11 from 10 images accepted")
+	}
+}
+
+func TestClassCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		b       *Batch
+		classes int
+		want    []int
+		err     string
+	}{
+		{"counts", &Batch{Labels: []int32{0, 2, 2, 1, 2}}, 3, []int{1, 1, 3}, ""},
+		{"empty", &Batch{}, 2, []int{0, 0}, ""},
+		{"nil", nil, 2, nil, "nil *Batch"},
+		{"no classes", &Batch{}, 0, nil, "over 0 classes"},
+		{"label out of range", &Batch{Labels: []int32{0, 3}}, 3, nil, "label 3 of image 1 is outside [0, 3)"},
+		{"negative label", &Batch{Labels: []int32{-1}}, 3, nil, "label -1 of image 0"},
+	} {
+		got, err := tc.b.ClassCounts(tc.classes)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v, %v, want %v", tc.name, got, err, tc.want)
+		}
 	}
 }

@@ -110,6 +110,10 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New("LookupCriteria(\"\")", func() error { return err1(LookupCriteria("")) }, "unknown proxy"),
 		nilcase.New("nil Result.Matrix", func() error { return err1(nilResult.Matrix("alpha")) }, "nil *Result"),
 		nilcase.New("nil Result.UnmarshalJSON", func() error { return nilResult.UnmarshalJSON([]byte(`{}`)) }, "nil *Result"),
+		nilcase.New("nil Batch.ClassCounts", func() error { return err1((*Batch)(nil).ClassCounts(10)) }, "nil *Batch"),
+		nilcase.New("RowNormalizedDiff(nil)", func() error { return err1(RowNormalizedDiff(nil, nil)) }, "nil *ScoreMatrix"),
+		nilcase.New("SameArchs(nil result)", func() error { return err1(SameArchs([]*Result{nil})) }, "has no architecture"),
+		nilcase.New("SameArchs(nil *T arch)", func() error { return err1(SameArchs([]*Result{{Arch: (*nilArch)(nil)}})) }, "has no architecture"),
 	})
 	nilcase.NoPanic(t, map[string]func(){
 		"nil Search.Close":   nilSearch.Close,
@@ -121,6 +125,8 @@ func TestNilInputs(t *testing.T) {
 		"nil NetScorer.Close":        nilScorer.Close,
 		"nil NetScorer accessors":    func() { _, _ = nilScorer.Criteria(), nilScorer.NeedsData() },
 		"nil ScoreMatrix.Range":      func() { (*ScoreMatrix)(nil).Range() },
+		"nil ScoreMatrix counts":     func() { _, _ = (*ScoreMatrix)(nil).Negatives(), (*ScoreMatrix)(nil).KeptCount() },
+		"nil Result.MaxScore":        func() { _ = nilResult.MaxScore(); nilResult.Range() },
 		"zero Result.MarshalJSON":    func() { _, _ = Result{}.MarshalJSON() },
 		"Result.MarshalJSON(nil *T)": func() { _, _ = Result{Arch: (*nilArch)(nil)}.MarshalJSON() },
 		"ExpandEnsembles(\"\")":      func() { ExpandEnsembles("") },

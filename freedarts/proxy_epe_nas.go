@@ -10,6 +10,10 @@ import (
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
+// suiteZero is the source of the published correlations of NASLib's
+// proxies (epe_nas, l2_norm, plain, zen).
+const suiteZero = "Krishnakumar et al., NAS-Bench-Suite-Zero, NeurIPS 2022 Datasets and Benchmarks, Figure 2: 1000 random cells, cifar10-valid validation accuracy"
+
 // epe_nas is EPE-NAS (Lopes et al., "EPE-NAS: Efficient Performance
 // Estimation Without Training for Neural Architecture Search", ICANN 2021)
 // as NASLib computes it (naslib/predictors/utils/pruners/measures/epe_nas.py,
@@ -29,10 +33,6 @@ import (
 // On alpha it is an ablation, as jacob_cov: a function of the correlations
 // of the whole network's input Jacobians has no per-parameter
 // decomposition.
-// suiteZero is the source of the published correlations of NASLib's
-// proxies (epe_nas, l2_norm, plain, zen).
-const suiteZero = "Krishnakumar et al., NAS-Bench-Suite-Zero, NeurIPS 2022 Datasets and Benchmarks, Figure 2: 1000 random cells, cifar10-valid validation accuracy"
-
 func init() {
 	mustRegister(Criterion{
 		Name:  "epe_nas",

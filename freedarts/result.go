@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/freedarts/freedarts-gonb/internal/quote"
 	"github.com/freedarts/freedarts-gonb/spaces"
@@ -68,6 +69,13 @@ type Result struct {
 	// graph compilation before the first pass of a Search.
 	Seconds        float64 `json:"seconds"`
 	CompileSeconds float64 `json:"compile_seconds"`
+	// DType, BN and Input describe the pass of every criterion, in the
+	// order of Proxy and joined by ", ": its dtype ("float64"), its batch
+	// norm (nn.BNMode: "none", "batch") and what it feeds the network
+	// ("all-ones image", "16 labelled images").
+	DType string `json:"dtype,omitempty"`
+	BN    string `json:"bn,omitempty"`
+	Input string `json:"input,omitempty"`
 }
 
 // Matrix returns the scores of the named alpha.
@@ -159,4 +167,118 @@ func Archs(results []*Result) []spaces.Arch {
 		}
 	}
 	return archs
+}
+
+// Negatives counts the scores below zero, pruned entries left out: the ops
+// a signed criterion (GraSP) finds hindering (0 when m is nil).
+func (m *ScoreMatrix) Negatives() int {
+	if m == nil {
+		return 0
+	}
+	return countIf(m.Values, func(v float64) bool { return v < 0 && v != Pruned })
+}
+
+// KeptCount counts the entries the selected architecture keeps (the
+// outlined ones of a heat map; 0 when m is nil).
+func (m *ScoreMatrix) KeptCount() int {
+	if m == nil {
+		return 0
+	}
+	return countIf(m.Kept, func(k bool) bool { return k })
+}
+
+// countIf counts the entries of a matrix for which keep is true.
+func countIf[T any](matrix [][]T, keep func(T) bool) int {
+	n := 0
+	for _, row := range matrix {
+		for _, v := range row {
+			if keep(v) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// RowNormalizedDiff is the largest difference between the scores of a and
+// b once every row is divided by its largest score: 0 when the two rank and
+// space every edge's ops alike, whatever scale each matrix has. The
+// matrices must have the same shape, and every row a positive largest
+// score.
+func RowNormalizedDiff(a, b *ScoreMatrix) (float64, error) {
+	if a == nil || b == nil {
+		return 0, errors.New("row-normalised difference of a nil *ScoreMatrix, want two score matrices")
+	}
+	if len(a.Values) != len(b.Values) {
+		return 0, fmt.Errorf("row-normalised difference of %s with %d rows and %s with %d, want the same shape",
+			a.Name, len(a.Values), b.Name, len(b.Values))
+	}
+	diff := 0.0
+	for r, ra := range a.Values {
+		rb := b.Values[r]
+		if len(ra) != len(rb) || len(ra) == 0 {
+			return 0, fmt.Errorf("row-normalised difference: row %d has %d and %d scores, want the same, at least one", r, len(ra), len(rb))
+		}
+		ma, mb := slices.Max(ra), slices.Max(rb)
+		if !(ma > 0 && mb > 0) {
+			return 0, fmt.Errorf("row-normalised difference: row %d's largest scores are %g and %g, want both > 0", r, ma, mb)
+		}
+		for o := range ra {
+			diff = max(diff, math.Abs(ra[o]/ma-rb[o]/mb))
+		}
+	}
+	return diff, nil
+}
+
+// Range is ScoreMatrix.Range over every matrix of r: the smallest non-zero
+// and the largest |score|, pruned entries left out (0, 0 when r is nil or
+// scores nothing).
+func (r *Result) Range() (lo, hi float64) {
+	if r == nil {
+		return 0, 0
+	}
+	for i := range r.Scores {
+		l, h := r.Scores[i].Range()
+		if h > 0 && (lo == 0 || l < lo) {
+			lo = l
+		}
+		hi = max(hi, h)
+	}
+	return lo, hi
+}
+
+// MaxScore is the largest |score| over every matrix of r (Range): what
+// tells a real signal from rounding noise.
+func (r *Result) MaxScore() float64 {
+	_, hi := r.Range()
+	return hi
+}
+
+// SameArchs counts the positions at which every run of results picked the
+// same architecture (by its String): the seeds whose pick did not change
+// between runs of the same seeds (at several depths, say). The runs must
+// have the same length and hold no nil result or architecture.
+func SameArchs(runs ...[]*Result) (int, error) {
+	if len(runs) == 0 {
+		return 0, nil
+	}
+	archs := make([][]string, len(runs))
+	for i, run := range runs {
+		if len(run) != len(runs[0]) {
+			return 0, fmt.Errorf("same archs: run %d has %d results, run 0 has %d, want the same seeds", i, len(run), len(runs[0]))
+		}
+		for j, res := range run {
+			if res == nil || spaces.IsNil(res.Arch) {
+				return 0, fmt.Errorf("same archs: result %d of run %d has no architecture", j, i)
+			}
+			archs[i] = append(archs[i], res.Arch.String())
+		}
+	}
+	same := 0
+	for j := range archs[0] {
+		if !slices.ContainsFunc(archs[1:], func(a []string) bool { return a[j] != archs[0][j] }) {
+			same++
+		}
+	}
+	return same, nil
 }

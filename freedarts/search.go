@@ -339,7 +339,11 @@ func (s *Search) Run(seed uint64) (*Result, error) {
 			mask = fullMask(combined)
 		}
 		if s.opts.Prune == 0 || !pruneRows(combined, mask, s.opts.Prune) {
-			return s.result(seed, combined, seconds)
+			res, err := s.result(seed, combined, seconds)
+			if err == nil {
+				res.DType, res.BN, res.Input = s.describe(batch)
+			}
+			return res, err
 		}
 	}
 }
@@ -385,6 +389,25 @@ func (s *Search) score(seed uint64, batch *Batch, mask Mask) ([]ScoreMatrix, flo
 		out[i] = ScoreMatrix{Name: per[0][i].Name, Values: v}
 	}
 	return out, seconds, nil
+}
+
+// describe is the pass of every criterion, for Result's DType, BN and
+// Input: batch is the labelled batch of the data criteria.
+func (s *Search) describe(batch *Batch) (dtype, bn, input string) {
+	var dts, bns, ins []string
+	for _, c := range s.crits {
+		dts = append(dts, strings.ToLower(c.DType.String()))
+		bns = append(bns, c.BN.String())
+		in := "all-ones image"
+		switch {
+		case c.NeedsData() && batch != nil:
+			in = fmt.Sprintf("%d labelled images", batch.N)
+		case c.Input == InputGaussian:
+			in = fmt.Sprintf("%d Gaussian images", max(1, c.Images))
+		}
+		ins = append(ins, in)
+	}
+	return strings.Join(dts, ", "), strings.Join(bns, ", "), strings.Join(ins, ", ")
 }
 
 // result selects the architecture and labels the matrices with the space's

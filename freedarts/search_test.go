@@ -142,7 +142,8 @@ func TestResultCarriesItsMeaning(t *testing.T) {
 			}
 		}
 	}
-	if res.Space != "nb201" || res.Proxy != "snip" || res.Seed != 2 || res.Compute == "" || res.AlphaStd != 1e-3 {
+	if res.Space != "nb201" || res.Proxy != "snip" || res.Seed != 2 || res.Compute == "" || res.AlphaStd != 1e-3 ||
+		res.DType != "float32" || res.BN != "batch" || res.Input != "4 labelled images" {
 		t.Errorf("result %+v", res)
 	}
 	data, err := json.Marshal(res)

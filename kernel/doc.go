@@ -12,14 +12,24 @@
 //   - ShowScores draws every score matrix of a freedarts.Result as a heat map, labelled as
 //     the result labels it, the entries its architecture keeps outlined, pruned ops grey,
 //     on a log colour scale when the scores span decades;
+//   - ShowResult shows one search: ShowScores, then the pick and what the pass
+//     cost; ShowResults tables several searches side by side (ResultsTable: proxy, seed,
+//     pass, alpha scale, score range, cost and selected ops);
 //   - ShowArch draws an architecture's cells (a spaces.CellArch: the NAS-Bench-201 cell,
 //     the DARTS normal and reduction cells), or its encoding;
+//   - ShowMargins tables a score matrix's kept op per row, its runner-up and the margin;
+//   - with the NAS-Bench-201 table: ShowBench (the mean and best cell per dataset),
+//     ShowPicks (every pick's accuracies and rank), ShowComparison (the mean of each set of
+//     picks beside the references), ShowPickCells (the picks' cells, titled with their
+//     accuracy);
 //   - ShowStudy plots a proxy's column of a study table against benchmark accuracy;
+//     ShowCorrelations tables its correlations, ShowStudySeconds its cost per cell;
 //   - Keep and Recall hand values from one cell to the next (GoNB runs every cell as a new
-//     program).
+//     program); RecallRuns recalls several kept sets of results at once.
 //
 // Under them are generic helpers on plain strings and float64 matrices: HeatMap, CellSVG
-// (of a spaces.Cell), Scatter, Table, and Progress, a progress bar safe for concurrent use.
+// (of a spaces.Cell), Scatter (which can plot a seeded sample of many points), Table, and
+// Progress, a progress bar safe for concurrent use.
 // Every drawing helper comes in two layers:
 //
 //   - a pure function that returns the SVG/HTML string (ScoresHTML, ArchHTML, StudySVG,

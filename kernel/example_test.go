@@ -55,3 +55,21 @@ func ExampleKeep() {
 	// Output:
 	// recalled 3 seeds
 }
+
+// How clearly each edge of a search picks its op: the kept op, the
+// runner-up and the ratio of their scores.
+func ExampleShowMargins() {
+	kernel.TextOutput = os.Stdout
+	space := must.M1(nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})) // a small supernet
+	res := must.M1(freedarts.Run(space, freedarts.Options{Proxy: "synflow"}, 0))
+	must.M(kernel.ShowMargins(&res.Scores[0]))
+	// Output:
+	// row   kept op       score     runner-up     score     margin
+	// ------------------------------------------------------------
+	// 1<-0  skip_connect  2.82e-06  nor_conv_3x3  2.28e-06  1.2x
+	// 2<-0  avg_pool_3x3  7.11e-07  nor_conv_3x3  6.64e-07  1.1x
+	// 2<-1  nor_conv_3x3  4.54e-09  nor_conv_1x1  2.62e-09  1.7x
+	// 3<-0  nor_conv_3x3  0.000867  nor_conv_1x1  0.000369  2.3x
+	// 3<-1  nor_conv_1x1  3.83e-06  nor_conv_3x3  1.1e-06   3.5x
+	// 3<-2  nor_conv_1x1  6.09e-07  avg_pool_3x3  5.31e-07  1.1x
+}

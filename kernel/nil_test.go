@@ -30,6 +30,16 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New("ScoresHTML(zero ScoreMatrix)", func() error {
 			return err1(ScoresHTML(&freedarts.Result{Scores: []freedarts.ScoreMatrix{{}}}))
 		}, "scores of"),
+		nilcase.New("ShowResults()", func() error { return ShowResults() }, "no result to show"),
+		nilcase.New("ShowResults(nil)", func() error { return ShowResults(nil) }, "result 0 is nil"),
+		nilcase.New("ResultsTable(nil *T arch)", func() error {
+			return err1(ResultsTable(&freedarts.Result{Arch: (*nilArch)(nil)}))
+		}, "no architecture"),
+		nilcase.New(`RecallRuns("")`, func() error { return err1(RecallRuns("")) }, "name"),
+		nilcase.New("ShowResult(nil)", func() error { return ShowResult(nil) }, "no result"),
+		nilcase.New("ShowResult(no arch)", func() error {
+			return ShowResult(&freedarts.Result{Scores: []freedarts.ScoreMatrix{{Rows: []string{"e"}, Cols: []string{"o"}, Values: [][]float64{{1}}}}})
+		}, "without an architecture"),
 		nilcase.New("ArchHTML(nil)", func() error { return err1(ArchHTML(nil)) }, "no architecture"),
 		nilcase.New("ArchHTML(nil *T)", func() error { return err1(ArchHTML((*nilArch)(nil))) }, "no architecture"),
 		nilcase.New("ShowArch(nil)", func() error { return ShowArch(nil) }, "no architecture"),
@@ -43,6 +53,16 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New("StudySVG(nil)", func() error { return err1(StudySVG(nil, nil, "")) }, "no table"),
 		nilcase.New("StudySVG(zero Table, zero Bench)", func() error { return err1(StudySVG(&study.Table{}, &nb201.Bench{}, "synflow")) }, "synflow"),
 		nilcase.New("ShowStudy(nil)", func() error { return ShowStudy(nil, nil, "") }, "no table"),
+		nilcase.New("ShowBench(nil)", func() error { return ShowBench(nil) }, "no benchmark"),
+		nilcase.New("ShowPicks(nil)", func() error { return ShowPicks(nil) }, "no benchmark"),
+		nilcase.New("ShowPicks(zero Bench)", func() error { return ShowPicks(&nb201.Bench{}, &freedarts.Result{}) }, "no benchmark"),
+		nilcase.New("ShowComparison(nil)", func() error { return ShowComparison(nil) }, "no runs"),
+		nilcase.New("ShowComparison(nil, nil run)", func() error { return ShowComparison(nil, nil) }, "no benchmark"),
+		nilcase.New("ShowPickCells(nil)", func() error { return ShowPickCells(nil) }, "no benchmark"),
+		nilcase.New("ShowMargins(nil)", func() error { return ShowMargins(nil) }, "no score matrix"),
+		nilcase.New("ShowMargins(zero ScoreMatrix)", func() error { return ShowMargins(&freedarts.ScoreMatrix{}) }, "no score matrix"),
+		nilcase.New("ShowStudySeconds(nil)", func() error { return ShowStudySeconds(nil) }, "no study result"),
+		nilcase.New("ShowStudySeconds(zero Result)", func() error { return ShowStudySeconds(&study.Result{}) }, "no study result"),
 		nilcase.New(`Keep("")`, func() error { return Keep("", nil) }, "name"),
 		nilcase.New(`Recall("", nil)`, func() error { return Recall("", nil) }, "name"),
 		nilcase.New(`Recall(into nil)`, func() error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,16 @@ type ScatterOptions struct {
 	// Labels, if not nil, must have one entry per point; it is shown as the point's
 	// tooltip (e.g. the architecture string).
 	Labels []string
+
+	// Sample > 0 plots a random sample of that many points (every point when
+	// there are no more), drawn with SampleSeed, plus the points Keep
+	// lists: a readable plot of thousands of cells. A statistic in the title
+	// is the caller's, over all the points.
+	Sample     int
+	SampleSeed uint64
+	// Keep are indices of points plotted whether sampled or not (a search's
+	// pick); each must be in range.
+	Keep []int
 }
 
 // scatter layout constants, in pixels.
@@ -46,19 +57,60 @@ const (
 // correlation (e.g. "Spearman ρ = 0.78") in the title.
 //
 // It returns an error for empty input, x and y (or Labels) of different lengths, NaN or
-// Inf values, a value <= 0 on a log axis, or more than one options value.
+// Inf values, a value <= 0 on a log axis, a negative Sample, a Keep index out of range, or
+// more than one options value.
 func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOptions) (string, error) {
+	x, y, opt, err := scatterInput(x, y, opts)
+	if err != nil {
+		return "", err
+	}
+	return scatterSVG(title, xLabel, yLabel, x, y, opt), nil
+}
+
+// scatterInput checks the points and the options and returns the points to
+// plot (the sample, when opts ask for one) with the options that go with
+// them (the sample's labels).
+func scatterInput(x, y []float64, opts []ScatterOptions) ([]float64, []float64, ScatterOptions, error) {
 	var opt ScatterOptions
 	switch len(opts) {
 	case 0:
 	case 1:
 		opt = opts[0]
 	default:
-		return "", fmt.Errorf("scatter: at most one ScatterOptions, got %d", len(opts))
+		return nil, nil, opt, fmt.Errorf("scatter: at most one ScatterOptions, got %d", len(opts))
 	}
 	if err := scatterCheck(x, y, opt); err != nil {
-		return "", err
+		return nil, nil, opt, err
 	}
+	if opt.Sample < 0 {
+		return nil, nil, opt, fmt.Errorf("scatter: Sample = %d, want 0 (every point) or a number of points to draw", opt.Sample)
+	}
+	for _, k := range opt.Keep {
+		if k < 0 || k >= len(x) {
+			return nil, nil, opt, fmt.Errorf("scatter: Keep index %d out of range [0, %d)", k, len(x))
+		}
+	}
+	if opt.Sample == 0 || opt.Sample >= len(x) {
+		return x, y, opt, nil
+	}
+	idx := rand.New(rand.NewPCG(opt.SampleSeed, opt.SampleSeed)).Perm(len(x))[:opt.Sample]
+	idx = append(idx, opt.Keep...)
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	sx, sy := make([]float64, len(idx)), make([]float64, len(idx))
+	var labels []string
+	for j, i := range idx {
+		sx[j], sy[j] = x[i], y[i]
+		if opt.Labels != nil {
+			labels = append(labels, opt.Labels[i])
+		}
+	}
+	opt.Labels = labels
+	return sx, sy, opt, nil
+}
+
+// scatterSVG draws checked points.
+func scatterSVG(title, xLabel, yLabel string, x, y []float64, opt ScatterOptions) string {
 	// A title wider than the drawing wraps onto more lines, which move the
 	// plot down and make the drawing taller by as much, so that no word is
 	// cut off; the plot keeps its size.
@@ -143,21 +195,17 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOption
 			num(px(x[i])), num(py(y[i])), esc(tip))
 	}
 	b.WriteString("</svg>")
-	return b.String(), nil
+	return b.String()
 }
 
 // ShowScatter displays Scatter(...) in the notebook, or writes a coarse text plot with
 // the value ranges to TextOutput outside GoNB.
 func ShowScatter(title, xLabel, yLabel string, x, y []float64, opts ...ScatterOptions) error {
-	svg, err := Scatter(title, xLabel, yLabel, x, y, opts...)
+	x, y, opt, err := scatterInput(x, y, opts)
 	if err != nil {
 		return err
 	}
-	var opt ScatterOptions
-	if len(opts) == 1 {
-		opt = opts[0]
-	}
-	return show(svg, scatterText(title, xLabel, yLabel, x, y, opt))
+	return show(scatterSVG(title, xLabel, yLabel, x, y, opt), scatterText(title, xLabel, yLabel, x, y, opt))
 }
 
 func scatterCheck(x, y []float64, opt ScatterOptions) error {

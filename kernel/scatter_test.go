@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -216,5 +217,72 @@ func TestScatterTitleFits(t *testing.T) {
 		if extra := scTitleLine * float64(max(len(lines)-1, 0)); plotTop != scTop+extra || height != scHeight+extra {
 			t.Errorf("%d title lines: plot top %g, height %g; want %g and %g", len(lines), plotTop, height, scTop+extra, scHeight+extra)
 		}
+	}
+}
+
+// TestScatterSample: Sample plots that many points plus Keep, with their
+// labels; bad sample options are errors that name them.
+func TestScatterSample(t *testing.T) {
+	n := 50
+	x, y, labels := make([]float64, n), make([]float64, n), make([]string, n)
+	for i := range n {
+		x[i], y[i], labels[i] = float64(i), float64(2*i), fmt.Sprintf("cell%d", i)
+	}
+	for _, tc := range []struct {
+		name   string
+		opt    ScatterOptions
+		points int
+		kept   []string // tooltips that must be there
+		err    string
+	}{
+		{"no sample", ScatterOptions{}, n, nil, ""},
+		{"a sample", ScatterOptions{Sample: 10, Labels: labels}, 10, nil, ""},
+		{"a sample keeping one", ScatterOptions{Sample: 10, SampleSeed: 3, Keep: []int{49, 49}, Labels: labels}, 0, []string{"cell49 (49, 98)"}, ""},
+		{"a sample larger than the points", ScatterOptions{Sample: 60}, n, nil, ""},
+		{"negative sample", ScatterOptions{Sample: -1}, 0, nil, "Sample = -1"},
+		{"keep out of range", ScatterOptions{Sample: 5, Keep: []int{50}}, 0, nil, "Keep index 50 out of range [0, 50)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svg, err := Scatter("t", "x", "y", x, y, tc.opt)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one containing %q", err, tc.err)
+				}
+				if err := ShowScatter("t", "x", "y", x, y, tc.opt); err == nil {
+					t.Errorf("ShowScatter: no error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			points := find(parseXML(t, svg), "circle", "point")
+			if tc.points > 0 && len(points) != tc.points {
+				t.Errorf("%d points, want %d", len(points), tc.points)
+			}
+			if len(tc.opt.Keep) > 0 && len(points) != tc.opt.Sample && len(points) != tc.opt.Sample+1 {
+				t.Errorf("%d points, want the sample of %d and the kept point", len(points), tc.opt.Sample)
+			}
+			tips := texts(find(parseXML(t, svg), "title", ""))
+			for _, k := range tc.kept {
+				if !slices.Contains(tips, k) {
+					t.Errorf("tooltip %q not among %q", k, tips)
+				}
+			}
+			if tc.opt.Labels != nil {
+				for _, tip := range tips {
+					var i int
+					var px, py float64
+					if _, err := fmt.Sscanf(tip, "cell%d (%g, %g)", &i, &px, &py); err != nil || px != float64(i) || py != float64(2*i) {
+						t.Errorf("tooltip %q does not match its point", tip)
+					}
+				}
+			}
+			// The same sample twice.
+			again, _ := Scatter("t", "x", "y", x, y, tc.opt)
+			if again != svg {
+				t.Errorf("a second draw with the same seed differs")
+			}
+		})
 	}
 }

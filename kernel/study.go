@@ -113,3 +113,20 @@ func ShowCorrelations(tab *study.Table, bench *nb201.Bench, ensembles ...[]strin
 	}
 	return ShowTable(study.CorrelationTable(cors, study.PublishedRhos()))
 }
+
+// ShowStudySeconds shows what a study run (study.Run) cost: per proxy, the
+// mean seconds per cell of the pass it ran in (study.Result.SecondsPerCell;
+// proxies of one pass show the same time).
+func ShowStudySeconds(res *study.Result) error {
+	if res == nil || res.Table == nil {
+		return fmt.Errorf("study seconds: no study result (nil, or without a table)")
+	}
+	if len(res.SecondsPerCell) != len(res.Table.Proxies) {
+		return fmt.Errorf("study seconds: %d times for %d proxies (a run that scored no cell has none)", len(res.SecondsPerCell), len(res.Table.Proxies))
+	}
+	rows := make([][]string, len(res.Table.Proxies))
+	for k, n := range res.Table.Proxies {
+		rows[k] = []string{n, fmt.Sprintf("%.2f", res.SecondsPerCell[k])}
+	}
+	return ShowTable([]string{"proxy", "seconds per cell (its pass)"}, rows)
+}

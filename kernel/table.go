@@ -3,11 +3,14 @@ package kernel
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Table returns an HTML table (class "freedarts-table") with the given header row and
 // body rows. Every string is escaped with html.EscapeString. Rows may have different
-// lengths: short rows (and a short header) are padded with empty cells.
+// lengths: short rows (and a short header) are padded with empty cells. A body cell of
+// at most nowrapRunes characters (a name, a number, a cell's ops) stays on one line;
+// longer ones, and headers, wrap.
 func Table(headers []string, rows [][]string) string {
 	n := tableWidth(headers, rows)
 	var b strings.Builder
@@ -27,15 +30,24 @@ func Table(headers []string, rows [][]string) string {
 	return b.String()
 }
 
+// nowrapRunes is the longest body cell of a Table kept on one line.
+const nowrapRunes = 32
+
 // tableRow writes one row of n cells of kind tag (th or td); cells past the
 // end of the row are left empty.
 func tableRow(b *strings.Builder, tag, border string, cells []string, n int) {
 	b.WriteString("<tr>")
 	for j := range n {
-		fmt.Fprintf(b, `<%s style="%s;padding:3px 10px;text-align:left">`, tag, border)
+		cell := ""
 		if j < len(cells) {
-			b.WriteString(esc(cells[j]))
+			cell = cells[j]
 		}
+		nowrap := ""
+		if tag == "td" && cell != "" && utf8.RuneCountInString(cell) <= nowrapRunes {
+			nowrap = ";white-space:nowrap"
+		}
+		fmt.Fprintf(b, `<%s style="%s;padding:3px 10px;text-align:left%s">`, tag, border, nowrap)
+		b.WriteString(esc(cell))
 		fmt.Fprintf(b, "</%s>", tag)
 	}
 	b.WriteString("</tr>")

@@ -27,6 +27,9 @@ func TestNilInputs(t *testing.T) {
 		"KeptRows(nil, 0)":     func() { spaces.KeptRows(nil, 0) },
 		"KeptRows([0], -1)":    func() { spaces.KeptRows([]int{0}, -1) },
 		"IsNil(nil interface)": func() { spaces.IsNil(nil) },
+		"EdgeLabels(nil)":      func() { spaces.EdgeLabels(nil) },
+		"OpEdges(nil)":         func() { spaces.OpEdges(nil, nil, nil) },
+		"OpEdges(no choice)":   func() { spaces.OpEdges([]spaces.Edge{{To: 1}}, nil, nil) },
 	})
 	var space *nb201.Space
 	for _, tc := range []struct {

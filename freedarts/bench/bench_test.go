@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,12 +176,7 @@ func TestHelpers(t *testing.T) {
 }
 
 func TestMeasure(t *testing.T) {
-	s, err := freedarts.New(tinyNB201(t), freedarts.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	res, c, err := Measure(s, []uint64{0, 1})
+	res, c, err := MeasureSpace(tinyNB201(t), freedarts.Options{}, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +185,24 @@ func TestMeasure(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && c.PeakRSS <= 0 {
 		t.Errorf("no peak RSS: %+v", c)
+	}
+	if row := c.Row(); len(row) != len(CostColumns) {
+		t.Errorf("Row %q for columns %q", row, CostColumns)
+	}
+}
+
+func TestCostRow(t *testing.T) {
+	for _, tc := range []struct {
+		c    Cost
+		want []string
+	}{
+		{Cost{}, []string{"0.00", "0.00", "0.00", "0", "0"}},
+		{Cost{Weights: 1_234_567, CompileSeconds: 1.234, PassSeconds: 0.5, PeakRSS: 300 << 20, AllocPerPass: 3 << 19},
+			[]string{"1.23", "1.23", "0.50", "300", "2"}},
+	} {
+		if got := tc.c.Row(); !slices.Equal(got, tc.want) {
+			t.Errorf("%+v.Row() = %q, want %q", tc.c, got, tc.want)
+		}
 	}
 }
 

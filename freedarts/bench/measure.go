@@ -55,3 +55,27 @@ func Measure(s *freedarts.Search, seeds []uint64) ([]*freedarts.Result, Cost, er
 	}
 	return results, c, nil
 }
+
+// MeasureSpace builds the search of space with opts, measures it over seeds
+// (Measure) and closes it: one search's picks and cost in one call.
+func MeasureSpace(space freedarts.Space, opts freedarts.Options, seeds ...uint64) ([]*freedarts.Result, Cost, error) {
+	s, err := freedarts.New(space, opts)
+	if err != nil {
+		return nil, Cost{}, fmt.Errorf("measure: %w", err)
+	}
+	defer s.Close()
+	return Measure(s, seeds)
+}
+
+// CostColumns head the columns of Cost.Row.
+var CostColumns = []string{"supernet weights (M)", "compile (s)", "pass (s)", "peak RSS (MB)", "allocated per pass (MB)"}
+
+// Row formats c for a table under CostColumns: weights in millions,
+// seconds with two decimals, memory in MB.
+func (c Cost) Row() []string {
+	return []string{fmt.Sprintf("%.2f", float64(c.Weights)/1e6), fmt.Sprintf("%.2f", c.CompileSeconds),
+		fmt.Sprintf("%.2f", c.PassSeconds), MB(c.PeakRSS), MB(c.AllocPerPass)}
+}
+
+// MB formats bytes as whole MB (2^20 bytes).
+func MB(bytes int64) string { return fmt.Sprintf("%.0f", float64(bytes)/(1<<20)) }

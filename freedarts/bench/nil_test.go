@@ -26,6 +26,7 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New("MeasurePeak(size 0)", func() error { return err1(MeasurePeak(nntest.Backend(t), 0, 1)) }, "size 0"),
 		nilcase.New("Measure(nil Search)", func() error { _, _, err := Measure(s, []uint64{0}); return err }, "nil *Search"),
 		nilcase.New("Measure(zero Search)", func() error { _, _, err := Measure(&freedarts.Search{}, nil); return err }, "not made by freedarts.New"),
+		nilcase.New("MeasureSpace(nil space)", func() error { _, _, err := MeasureSpace(nil, freedarts.Options{}, 0); return err }, "space is nil"),
 		nilcase.New("CountSearch(nil Search)", func() error { _, _, err := CountSearch(s, 1); return err }, "nil *Search"),
 		nilcase.New("nil Report.WriteTable", func() error { return rep.WriteTable(io.Discard, false) }, "no report"),
 		nilcase.New("Report.WriteTable(nil writer)", func() error { return (&Report{}).WriteTable(nil, false) }, "no writer"),

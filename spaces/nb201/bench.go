@@ -374,3 +374,32 @@ func ImpliedScore(scores [][]float64, a Arch) float64 {
 	}
 	return s
 }
+
+// Points are a scatter plot's points over cells of the table, one per
+// cell: X[i] and Y[i], and Labels[i], the cell's arch string (a tooltip).
+type Points struct {
+	X, Y   []float64
+	Labels []string
+}
+
+// Points evaluates x and y on every cell of the table, in index order,
+// and keeps the cells where both are finite: x = an implied score
+// (ImpliedScore, -Inf for a cell with a none edge) or the parameter count,
+// y = a Metric's Value. It needs a table and both functions.
+func (b *Bench) Points(x, y func(Record) float64) (Points, error) {
+	if b == nil || len(b.records) == 0 {
+		return Points{}, errors.New("nb201: points of no benchmark table (nil or empty)")
+	}
+	if x == nil || y == nil {
+		return Points{}, errors.New("nb201: points need an x and a y function of a Record, got nil")
+	}
+	var p Points
+	for _, r := range b.records {
+		vx, vy := x(r), y(r)
+		if math.IsNaN(vx) || math.IsInf(vx, 0) || math.IsNaN(vy) || math.IsInf(vy, 0) {
+			continue
+		}
+		p.X, p.Y, p.Labels = append(p.X, vx), append(p.Y, vy), append(p.Labels, r.Arch.String())
+	}
+	return p, nil
+}

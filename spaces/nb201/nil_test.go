@@ -21,6 +21,7 @@ func TestNilInputs(t *testing.T) {
 		nilcase.New(`ParseArch("")`, func() error { return err1(ParseArch("")) }, "arch"),
 		nilcase.New(`OpIndex("")`, func() error { return err1(OpIndex("")) }, "op"),
 		nilcase.New("Sample(0, 0, 0)", func() error { return err1(Sample(0, 0, 0)) }, "from 0 cells"),
+		nilcase.New("nil Bench.Points", func() error { return err1((*Bench)(nil).Points(nil, nil)) }, "no benchmark"),
 		nilcase.New("Sample(-1, 0, 10)", func() error { return err1(Sample(-1, 0, 10)) }, "sample of -1 cells"),
 	})
 	nilcase.NoPanic(t, map[string]func(){

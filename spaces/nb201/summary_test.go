@@ -2,9 +2,11 @@ package nb201
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/freedarts/freedarts-gonb/internal/nilcase"
 	"github.com/freedarts/freedarts-gonb/spaces"
 )
 
@@ -110,4 +112,50 @@ func TestImpliedScore(t *testing.T) {
 	if got := ImpliedScore(scores, pick); got != 18 {
 		t.Errorf("implied score of the pick %v: %g, want 18", pick, got)
 	}
+}
+
+func TestPoints(t *testing.T) {
+	b, err := LoadBench(writeTemp(t, testHeader+testRows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := func(r Record) float64 { return r.ParamsMB }
+	c10 := Metrics[0].Value
+	scores := [][]float64{{0, 1, 1, 1, 1}, {0, 1, 1, 10, 1}, {0, 1, 1, 1, 1}, {0, 1, 1, 1, 1}, {0, 1, 1, 1, 1}, {0, 1, 1, 1, 1}}
+	implied := func(r Record) float64 { return ImpliedScore(scores, r.Arch) }
+	for _, tc := range []struct {
+		name string
+		x, y func(Record) float64
+		want Points
+	}{
+		{"every cell", params, c10, Points{X: []float64{10, 1.07}, Y: []float64{1, 94.37}, Labels: []string{
+			"|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", best6111}}},
+		// the all-none cell's implied score is -Inf: left out.
+		{"a non-finite x left out", implied, c10, Points{X: []float64{ImpliedScore(scores, mustParse(t, best6111))}, Y: []float64{94.37}, Labels: []string{best6111}}},
+		{"a NaN y left out", params, func(Record) float64 { return math.NaN() }, Points{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := b.Points(tc.x, tc.y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(p.X, tc.want.X) || !slices.Equal(p.Y, tc.want.Y) || !slices.Equal(p.Labels, tc.want.Labels) {
+				t.Errorf("got %+v, want %+v", p, tc.want)
+			}
+		})
+	}
+	err1 := func(_ any, err error) error { return err }
+	nilcase.Run(t, []nilcase.Case{
+		nilcase.New("nil x", func() error { return err1(b.Points(nil, c10)) }, "got nil"),
+		nilcase.New("nil y", func() error { return err1(b.Points(params, nil)) }, "got nil"),
+	})
+}
+
+func mustParse(t *testing.T, s string) Arch {
+	t.Helper()
+	a, err := ParseArch(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
