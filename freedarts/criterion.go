@@ -2,9 +2,9 @@ package freedarts
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
@@ -243,12 +243,7 @@ func CriterionNames() []string {
 
 // criterionNames is CriterionNames for a caller that holds the lock.
 func criterionNames() []string {
-	names := make([]string, 0, len(criteria))
-	for n := range criteria {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(criteria))
 }
 
 // AlphaCriterionNames lists the criteria defined on alpha, sorted.

@@ -2,9 +2,9 @@ package freedarts
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/freedarts/freedarts-gonb/freedarts/stats"
@@ -69,12 +69,7 @@ func LookupEnsemble(name string) (NamedEnsemble, bool) {
 func NamedEnsembleNames() []string {
 	registry.RLock()
 	defer registry.RUnlock()
-	names := make([]string, 0, len(namedEnsembles))
-	for n := range namedEnsembles {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(namedEnsembles))
 }
 
 // ExpandEnsembles replaces every named ensemble in a comma-separated list

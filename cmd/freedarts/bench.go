@@ -8,7 +8,7 @@ import (
 
 	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
-	"github.com/freedarts/freedarts-gonb/freedarts/bench"
+	"github.com/freedarts/freedarts-gonb/freedarts/perf"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
 
@@ -18,7 +18,7 @@ func init() {
 
 func runBench(args []string, out io.Writer) error {
 	fs := newFlags("bench", out)
-	casesFlag := fs.String("cases", "all", "comma-separated cases, or all: "+strings.Join(bench.StandardNames(), ", "))
+	casesFlag := fs.String("cases", "all", "comma-separated cases, or all: "+strings.Join(perf.StandardNames(), ", "))
 	repeat := fs.Int("repeat", 3, "timed passes per case after one warm-up pass (which compiles)")
 	dataPath := fs.String("data", "", "CIFAR-10 for the data proxies: a file or directory (default "+defaultDataDir+" when present), or \"synthetic\" for N(0,1) images")
 	peakSize := fs.Int("peak-size", 0, "side of the square MatMul that measures the peak (0: 1024 on go, 4096 on xla; -1 skips)")
@@ -31,7 +31,7 @@ func runBench(args []string, out io.Writer) error {
 		return err
 	}
 	if *list {
-		fmt.Fprintln(out, strings.Join(bench.StandardNames(), "\n"))
+		fmt.Fprintln(out, strings.Join(perf.StandardNames(), "\n"))
 		return nil
 	}
 	switch {
@@ -40,7 +40,7 @@ func runBench(args []string, out io.Writer) error {
 	case *peakSize < -1 || *peakSize > 8192:
 		return usageErrorf("-peak-size %d, want -1 (skip), 0 (the backend's default) or up to 8192", *peakSize)
 	}
-	cases, err := bench.Cases(strings.Split(*casesFlag, ",")...)
+	cases, err := perf.Cases(strings.Split(*casesFlag, ",")...)
 	if err != nil {
 		return usageError{fmt.Errorf("-cases: %w", boundErr(err))}
 	}
@@ -48,8 +48,8 @@ func runBench(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := bench.Options{Backend: b, Repeat: *repeat, PeakSize: *peakSize, DataNote: "synthetic N(0,1) images"}
-	if bench.NeedsData(cases) && *dataPath != "synthetic" {
+	opts := perf.Options{Backend: b, Repeat: *repeat, PeakSize: *peakSize, DataNote: "synthetic N(0,1) images"}
+	if perf.NeedsData(cases) && *dataPath != "synthetic" {
 		data, path, err := loadData(*dataPath, 0)
 		if err != nil {
 			return fmt.Errorf("%w (or -data synthetic)", err)
@@ -58,9 +58,9 @@ func runBench(args []string, out io.Writer) error {
 		opts.Data = func(n int, seed uint64) (*freedarts.Batch, error) { return freedarts.SampleBatch(data, n, seed) }
 	}
 	if *progress {
-		opts.Progress = func(c bench.Case) { fmt.Fprintf(progressOut(out), "bench: %s ...\n", c.Name) }
+		opts.Progress = func(c perf.Case) { fmt.Fprintf(progressOut(out), "bench: %s ...\n", c.Name) }
 	}
-	rep, err := bench.Run(opts, cases, nn.FastPath())
+	rep, err := perf.Run(opts, cases, nn.FastPath())
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
-	"github.com/freedarts/freedarts-gonb/freedarts/bench"
+	"github.com/freedarts/freedarts-gonb/freedarts/perf"
 )
 
 func TestBenchList(t *testing.T) {
@@ -14,7 +14,7 @@ func TestBenchList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Fields(out); strings.Join(got, ",") != strings.Join(bench.StandardNames(), ",") {
+	if got := strings.Fields(out); strings.Join(got, ",") != strings.Join(perf.StandardNames(), ",") {
 		t.Errorf("-list printed %q", out)
 	}
 }
@@ -38,7 +38,7 @@ func TestBenchRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep bench.Report
+	var rep perf.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
@@ -46,9 +46,9 @@ func TestBenchRun(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 
-	saved := bench.Standard
-	defer func() { bench.Standard = saved }()
-	bench.Standard = append(bench.Standard, bench.CaseDef{Name: "ghost", Space: "no-such-space", Proxy: "synflow", Batch: 1})
+	saved := perf.Standard
+	defer func() { perf.Standard = saved }()
+	perf.Standard = append(perf.Standard, perf.CaseDef{Name: "ghost", Space: "no-such-space", Proxy: "synflow", Batch: 1})
 	out, err = runCLI(t, "bench", "-cases", "nb201-synflow,ghost", "-repeat", "1", "-peak-size", "128", "-ops")
 	if err != nil {
 		t.Fatal(err)

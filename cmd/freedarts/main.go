@@ -7,7 +7,7 @@
 // Every command runs on GoMLX's pure-Go backend unless -backend or
 // $GOMLX_BACKEND names another ("xla:cpu", "xla:cuda", ...). The commands
 // parse flags and print; the work is done by the library packages that the
-// notebooks call too (freedarts, freedarts/study, freedarts/bench, spaces).
+// notebooks call too (freedarts, freedarts/study, freedarts/perf, spaces).
 //
 // Exit status: 0 on success, 1 when a run fails (a write to stdout that
 // fails, to a full disk or a closed stdout, included), 2 for bad usage
@@ -19,8 +19,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -115,11 +116,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 }
 
 func usage(w io.Writer) {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(commands))
 	fmt.Fprintln(w, "usage: freedarts COMMAND [flags]   (freedarts help COMMAND for its flags)")
 	fmt.Fprintln(w, "commands:")
 	for _, n := range names {

@@ -11,7 +11,7 @@ import (
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
-	"github.com/freedarts/freedarts-gonb/freedarts/bench"
+	"github.com/freedarts/freedarts-gonb/freedarts/perf"
 	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
@@ -176,7 +176,7 @@ func runSearch(args []string, out io.Writer) error {
 		}
 	}
 	rep.CompileSeconds = search.CompileSeconds()
-	rep.PeakRSSMB = float64(bench.PeakRSS()) / (1 << 20)
+	rep.PeakRSSMB = float64(perf.PeakRSS()) / (1 << 20)
 	rep.Interrupted = len(rep.Runs) < len(seeds)
 	if *asJSON {
 		if err := json.NewEncoder(out).Encode(rep); err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/freedarts"
 	"github.com/freedarts/freedarts-gonb/freedarts/backend"
-	"github.com/freedarts/freedarts-gonb/freedarts/bench"
+	"github.com/freedarts/freedarts-gonb/freedarts/perf"
 	"github.com/freedarts/freedarts-gonb/spaces/darts"
 	"github.com/freedarts/freedarts-gonb/spaces/nn"
 )
@@ -156,7 +156,7 @@ func runTrain(args []string, out io.Writer) error {
 	}
 	interrupted := err
 	rep.Epochs = res.Epochs
-	rep.PeakRSSMB = float64(bench.PeakRSS()) / (1 << 20)
+	rep.PeakRSSMB = float64(perf.PeakRSS()) / (1 << 20)
 	if *asJSON {
 		if err := json.NewEncoder(out).Encode(rep); err != nil {
 			return err

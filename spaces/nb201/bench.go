@@ -56,9 +56,8 @@ var metricColumns = [...]struct {
 }
 
 // Bench is the benchmark table, indexed both by the official index and by arch.
-// It is the accuracy table that the -bench flag names, not the timing
-// package freedarts/bench nor the freedarts bench command, which time
-// searches.
+// It is the accuracy table that the -bench flag names; the freedarts bench
+// command (package freedarts/perf) times searches instead.
 type Bench struct {
 	records []Record // records[i].Index == i
 	byArch  map[Arch]int

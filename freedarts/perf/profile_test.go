@@ -1,4 +1,4 @@
-package bench
+package perf
 
 import (
 	"testing"
@@ -13,7 +13,7 @@ import (
 // (compilation excluded), with synthetic images for the data proxies. With
 // -cpuprofile it gives the profiles of docs/benchmarks.md:
 //
-//	go test ./freedarts/bench -run '^$' -bench 'Search/nb201-snip' -benchtime 3x -cpuprofile /tmp/snip.prof
+//	go test ./freedarts/perf -run '^$' -bench 'Search/nb201-snip' -benchtime 3x -cpuprofile /tmp/snip.prof
 //
 // `freedarts bench` reports the same passes with memory and FLOPs.
 func BenchmarkSearch(b *testing.B) {

@@ -1,4 +1,4 @@
-// Package bench times FreeDARTS searches: for each case (a space, a proxy
+// Package perf times FreeDARTS searches: for each case (a space, a proxy
 // and a batch size) the median wall time of a scoring pass after a warm-up,
 // the one-off compilation, the peak memory, the FLOPs of the graph counted
 // from its shapes, and the achieved rate against this machine's measured
@@ -7,10 +7,10 @@
 // The freedarts bench command (cmd/freedarts/bench.go) builds the cases from
 // the registered spaces and prints the report.
 //
-// "Bench" names three things: this package and the bench command time the
-// searches, while the -bench flag of the other commands names an accuracy
-// table, NAS-Bench-201's (nb201.Bench), that scores what a search selects.
-package bench
+// The bench command is this package's; "bench" elsewhere (the -bench flag
+// of the other commands, nb201.Bench) is NAS-Bench-201's accuracy table,
+// which scores what a search selects, not how fast it runs.
+package perf
 
 import (
 	"fmt"
