@@ -39,6 +39,9 @@ type correlateReport struct {
 	Shard   string `json:"shard,omitempty"`
 	Cells   int    `json:"cells"`
 	Resumed int    `json:"resumed"`
+	// Workers is the number of cells scored at once (-workers, or what 0
+	// picked: study.AutoWorkers).
+	Workers int `json:"workers"`
 	// SecondsPerCell is, per proxy, the mean wall time per newly scored
 	// cell of the pass the proxy ran in (proxies of one pass share it).
 	SecondsPerCell map[string]float64  `json:"seconds_per_cell,omitempty"`
@@ -72,7 +75,7 @@ func runCorrelate(args []string, out io.Writer) error {
 	supernet := fs.Bool("supernet", false, "score every cell as the NB201 supernet with a one-hot alpha input: one graph per study, compiled once, "+
 		"instead of one per cell (for XLA, where compiling a cell takes ~20 s; on the go backend the concrete networks are faster). "+
 		"The same scores up to the last float32 digits: OUT.settings records the mode with the compute, so a file is read in either mode and added to only in its own")
-	workers := fs.Int("workers", 1, "cells scored at once (each on its own backend instance; the go backend already runs independent ops of one cell on all cores)")
+	workers := fs.Int("workers", 0, "cells scored at once, each on its own backend instance; 0 picks one per core when no proxy needs the data batch, else one (study.AutoWorkers)")
 	ensembles := fs.String("ensembles", "", "proxy sets to combine, e.g. synflow+jacob_cov+naswot,snip+synflow: rank-average, majority-vote and log-rank rows; or named ensembles ("+
 		strings.Join(freedarts.NamedEnsembleNames(), ", ")+"), one row each")
 	backendName := backendFlag(fs)
@@ -81,8 +84,8 @@ func runCorrelate(args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *workers < 1 {
-		return usageErrorf("-workers %d: want >= 1", *workers)
+	if *workers < 0 {
+		return usageErrorf("-workers %d: want >= 1, or 0 to pick", *workers)
 	}
 	shard, err := study.ParseShard(*shardSpec, os.Getenv)
 	if err != nil {
@@ -153,7 +156,15 @@ func runCorrelate(args []string, out io.Writer) error {
 		cfg.Progress = func(p study.Progress) { fmt.Fprintf(os.Stderr, "correlate: %s\n", p) }
 	}
 
-	if err := checkStudyMemory(net, crits, *batchSize); err != nil {
+	// Every worker holds a pass at once. -workers 0 (study.AutoWorkers)
+	// falls back to one worker when that many passes do not fit.
+	if cfg.Workers == 0 {
+		cfg.Workers = study.AutoWorkers()
+		if cfg.Workers > 1 && checkStudyMemory(net, crits, *batchSize, cfg.Workers) != nil {
+			cfg.Workers = 1
+		}
+	}
+	if err := checkStudyMemory(net, crits, *batchSize, cfg.Workers); err != nil {
 		return usageError{err}
 	}
 
@@ -171,7 +182,8 @@ func runCorrelate(args []string, out io.Writer) error {
 		return correlateError(err, res, *outFile)
 	}
 	rep := correlateReport{Space: "nb201", Proxies: names, Backend: backend.Config(*backendName), Compute: res.Settings.Compute,
-		Seed: *seed, Draw: *draw, ConvBias: *convBias, Shard: shard.String(), Cells: len(res.Table.Rows), Resumed: res.Resumed}
+		Seed: *seed, Draw: *draw, ConvBias: *convBias, Shard: shard.String(), Cells: len(res.Table.Rows), Resumed: res.Resumed,
+		Workers: res.Workers}
 	if cfg.Data != nil {
 		rep.Batch = *batchSize
 	}
@@ -227,8 +239,8 @@ func printCorrelations(out io.Writer, rep correlateReport) {
 	if rep.Shard != "" {
 		model += ", shard " + rep.Shard
 	}
-	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, draw %s%s, backend %s\n",
-		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, model, rep.Compute)
+	fmt.Fprintf(out, "zero-cost proxies on %d NAS-Bench-201 cells (%d resumed), batch %d, seed %d, draw %s%s, backend %s, %d workers\n",
+		rep.Cells, rep.Resumed, rep.Batch, rep.Seed, rep.Draw, model, rep.Compute, rep.Workers)
 	headers, rows := study.CorrelationTable(rep.Correlations, nil)
 	if rep.SecondsPerCell != nil {
 		headers = append(headers, "s/cell")

@@ -294,7 +294,7 @@ func TestCorrelateErrors(t *testing.T) {
 		{[]string{"-proxy", "params,flops", "-ensembles", "params+snip"}, `-ensembles "params+snip": "snip" is not among the proxies params,flops`},
 		{[]string{"-proxy", "params,flops", "-ensembles", "params"}, "has one proxy"},
 		{[]string{"-proxy", "snip", "-data", "/nonexistent"}, `-data "/nonexistent"`},
-		{[]string{"-proxy", "params", "-workers", "0"}, "-workers 0: want >= 1"},
+		{[]string{"-proxy", "params", "-workers", "-1"}, "-workers -1: want >= 1, or 0 to pick"},
 		{[]string{"-proxy", "params", "-draw", "fresh"}, `-draw "fresh": want shared or per-cell`},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-proxy", "snip", "-data", testData, "-batch", "0"}, "-batch 0: want 1 to 4000, the images in the dataset"},

@@ -14,12 +14,13 @@ import (
 const emptyCell = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 
 // checkStudyMemory refuses a correlate study whose proxies cannot fit at
-// batch images (ntk_cond keeps one gradient of the weights per image),
-// before any cell is scored: freedarts.CheckNetMemory on the network of
-// emptyCell, whose need is a lower bound of every cell's. The trace is
-// symbolic, on the go backend whatever -backend says (no plugin to load
-// for it).
-func checkStudyMemory(net nb201.Config, crits []freedarts.Criterion, batch int) error {
+// batch images (ntk_cond keeps one gradient of the weights per image) on
+// workers workers, before any cell is scored: freedarts.CheckNetMemory on
+// the network of emptyCell, whose need is a lower bound of every cell's,
+// with the batches of all the workers' passes at once (their weights are
+// small beside them). The trace is symbolic, on the go backend whatever
+// -backend says (no plugin to load for it).
+func checkStudyMemory(net nb201.Config, crits []freedarts.Criterion, batch, workers int) error {
 	arch, err := nb201.ParseArch(emptyCell)
 	if err != nil {
 		return err
@@ -37,5 +38,8 @@ func checkStudyMemory(net nb201.Config, crits []freedarts.Criterion, batch int) 
 		names[i] = c.Name
 	}
 	what := fmt.Sprintf("correlate: -proxy %s at -batch %d", boundWords(strings.Join(names, ",")), batch)
-	return freedarts.CheckNetMemory(b.Backend, what, m, crits, net.InputSize, batch)
+	if workers > 1 {
+		what += fmt.Sprintf(" on %d workers (%d images at once)", workers, workers*batch)
+	}
+	return freedarts.CheckNetMemory(b.Backend, what, m, crits, net.InputSize, workers*batch)
 }

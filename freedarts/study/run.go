@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -85,9 +86,9 @@ type Config struct {
 	// task of a job array, whose files Merge joins. Out's settings record
 	// the shard and the whole cell list, so a shard resumes only as itself.
 	Shard Shard
-	// Workers is the number of cells scored at once (0 means 1), each
-	// worker on its own backend (the go backend already runs the independent ops of
-	// one cell on all cores).
+	// Workers is the number of cells scored at once, each worker on its own
+	// backend. 0 picks (AutoWorkers): one worker per core when no proxy
+	// needs the labelled batch, else one.
 	Workers int
 	// Out, when set, is the scores CSV (see Open): each cell is appended as
 	// it is scored, and the cells it already holds are read back instead of
@@ -162,6 +163,9 @@ type Result struct {
 	// Settings are the study's protocol and compute, as Out's settings
 	// file records them.
 	Settings Settings
+	// Workers is the number of cells scored at once (Config.Workers, or
+	// what AutoWorkers picked for 0).
+	Workers int
 	// Notes are lines to show the user about Out: a stale lock taken over,
 	// settings that record no content of the inputs (see Settings.Content).
 	Notes []string
@@ -241,10 +245,12 @@ func newPlan(cfg Config, bench *nb201.Bench) (*plan, error) {
 		return nil, &ConfigError{"Draw", fmt.Sprintf("%q", cfg.Draw), fmt.Sprintf("want %s or %s", DrawShared, DrawPerCell)}
 	}
 	if cfg.Workers < 0 {
-		return nil, &ConfigError{"Workers", fmt.Sprint(cfg.Workers), "want >= 1 (0 means 1)"}
+		return nil, &ConfigError{"Workers", fmt.Sprint(cfg.Workers), "want >= 1 (0 picks AutoWorkers)"}
 	}
-	p.cfg.Workers = max(cfg.Workers, 1)
 	p.data = freedarts.NeedData(cfg.Proxies...)
+	if p.cfg.Workers == 0 {
+		p.cfg.Workers = AutoWorkers()
+	}
 	if p.data {
 		var users []string
 		for _, c := range cfg.Proxies {
@@ -376,7 +382,7 @@ func Run(ctx context.Context, cfg Config, bench *nb201.Bench) (*Result, error) {
 		return nil, err
 	}
 	done := map[int]Row{}
-	res := &Result{Settings: p.settings}
+	res := &Result{Settings: p.settings, Workers: p.cfg.Workers}
 	var sink *Writer
 	if cfg.Out != "" {
 		if bench.Len() != nb201.NumCells && !cfg.PartialBench {
@@ -430,6 +436,7 @@ func Run(ctx context.Context, cfg Config, bench *nb201.Bench) (*Result, error) {
 
 // cellResult is one worker's outcome for a cell.
 type cellResult struct {
+	pos     int // in todo
 	row     Row
 	seconds []float64
 	err     error
@@ -474,9 +481,9 @@ func (p *plan) score(ctx context.Context, todo []int, bench *nb201.Bench, sink *
 	results := make(chan cellResult)
 	go func() {
 		defer close(jobs)
-		for _, i := range todo {
+		for pos := range todo {
 			select {
-			case jobs <- i:
+			case jobs <- pos:
 			case <-stop.Done():
 				return
 			}
@@ -485,11 +492,13 @@ func (p *plan) score(ctx context.Context, todo []int, bench *nb201.Bench, sink *
 	var wg sync.WaitGroup
 	for _, s := range scorers {
 		wg.Go(func() {
-			for i := range jobs {
+			for pos := range jobs {
 				if stop.Err() != nil {
 					continue // handed out as the run stopped: not started
 				}
-				results <- p.scoreCell(s, bench, i)
+				r := p.scoreCell(s, bench, todo[pos])
+				r.pos = pos
+				results <- r
 			}
 		})
 	}
@@ -499,33 +508,87 @@ func (p *plan) score(ctx context.Context, todo []int, bench *nb201.Bench, sink *
 	start := time.Now()
 	var firstErr error
 	n := 0
+	// Cells are recorded in todo's order, whatever order the workers
+	// finish them in, so that Out is the same file for any number of
+	// workers (and a merge of shards the same as one run): a cell finished
+	// early waits in pending for those before it, at most one per other
+	// worker. When the run stops, the waiting cells are recorded as they
+	// are, so that none is scored again on resume.
+	pending := map[int]cellResult{}
+	next := 0
+	var ordered []cellResult
 	for r := range results {
-		if r.err == nil && sink != nil {
-			r.err = sink.Append(r.row)
-		}
-		if r.err != nil {
+		if r.err != nil { // stops the run at once, out of order
 			if firstErr == nil {
 				firstErr = r.err
 				cancel()
 			}
 			continue
 		}
-		done[r.row.Index] = r.row
-		n++
-		for i, s := range r.seconds {
-			secs[i] += s
+		pending[r.pos] = r
+		ordered = ordered[:0]
+		for ; ; next++ {
+			q, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			ordered = append(ordered, q)
 		}
-		if p.cfg.Progress != nil {
-			elapsed := time.Since(start)
-			p.cfg.Progress(Progress{Done: n, Total: len(todo), Resumed: resumed, Index: r.row.Index, Arch: r.row.Arch,
-				Proxies: p.names, Scores: r.row.Scores, Seconds: r.seconds,
-				Elapsed: elapsed, ETA: time.Duration(float64(elapsed) / float64(n) * float64(len(todo)-n))})
+		if len(pending) > 0 && stop.Err() != nil {
+			ordered = append(ordered, flushPending(pending)...)
+		}
+		for _, r := range ordered {
+			if err := p.record(r, sink, done, secs, &n); err != nil {
+				if firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				continue
+			}
+			if p.cfg.Progress != nil {
+				elapsed := time.Since(start)
+				p.cfg.Progress(Progress{Done: n, Total: len(todo), Resumed: resumed, Index: r.row.Index, Arch: r.row.Arch,
+					Proxies: p.names, Scores: r.row.Scores, Seconds: r.seconds,
+					Elapsed: elapsed, ETA: time.Duration(float64(elapsed) / float64(n) * float64(len(todo)-n))})
+			}
+		}
+	}
+	for _, r := range flushPending(pending) {
+		if err := p.record(r, sink, done, secs, &n); err != nil && firstErr == nil {
+			firstErr = err
 		}
 	}
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
 	return secs, n, firstErr
+}
+
+// flushPending empties pending and returns its cells in todo's order.
+func flushPending(pending map[int]cellResult) []cellResult {
+	out := make([]cellResult, 0, len(pending))
+	for _, pos := range slices.Sorted(maps.Keys(pending)) {
+		out = append(out, pending[pos])
+		delete(pending, pos)
+	}
+	return out
+}
+
+// record appends a scored cell to sink and done and adds its seconds to
+// secs, counting it in n; it returns sink's error.
+func (p *plan) record(r cellResult, sink *Writer, done map[int]Row, secs []float64, n *int) error {
+	if sink != nil {
+		if err := sink.Append(r.row); err != nil {
+			return err
+		}
+	}
+	done[r.row.Index] = r.row
+	*n++
+	for i, s := range r.seconds {
+		secs[i] += s
+	}
+	return nil
 }
 
 // scoreCell builds and scores the cell of benchmark index i; a panic (of

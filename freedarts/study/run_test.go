@@ -1,6 +1,7 @@
 package study
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,7 @@ func TestRunConfigErrors(t *testing.T) {
 		name, field, want string
 		edit              func(c *Config)
 	}{
-		{"negative workers", "Workers", "Config.Workers -2: want >= 1 (0 means 1)", func(c *Config) { c.Workers = -2 }},
+		{"negative workers", "Workers", "Config.Workers -2: want >= 1 (0 picks AutoWorkers)", func(c *Config) { c.Workers = -2 }},
 		{"no proxies", "Proxies", "want at least one proxy", func(c *Config) { c.Proxies = nil }},
 		{"twice", "Proxies", "[1]=synflow: want every proxy once", func(c *Config) {
 			c.Proxies = append(criteria(t, "synflow"), criteria(t, "synflow")...)
@@ -114,19 +115,35 @@ func TestRunConfigErrors(t *testing.T) {
 }
 
 // TestRunWorkers: any number of workers, and any draw, gives the same
-// table, sorted by index whatever the order of Indices.
+// table, sorted by index whatever the order of Indices, and the same Out
+// file.
 func TestRunWorkers(t *testing.T) {
 	bench := testBench(t)
 	indices := []int{6111, 0, 1000, 15624, 0}
 	for _, draw := range []Draw{"", DrawShared, DrawPerCell} {
 		t.Run(string(draw), func(t *testing.T) {
 			var first *Table
-			for _, workers := range []int{1, 2, 3} {
+			var firstFile []byte
+			for _, workers := range []int{1, 2, 3, 0} {
 				cfg := smallConfig(t, indices...)
 				cfg.Draw, cfg.Workers = draw, workers
+				cfg.Out = filepath.Join(t.TempDir(), "scores.csv")
 				res, err := Run(context.Background(), cfg, bench)
 				if err != nil {
 					t.Fatal(err)
+				}
+				// The same file whatever the workers' finishing order.
+				file, err := os.ReadFile(cfg.Out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if firstFile == nil {
+					firstFile = file
+				} else if string(file) != string(firstFile) {
+					t.Errorf("%d workers wrote\n%s\n1 worker wrote\n%s", workers, file, firstFile)
+				}
+				if want := cmp.Or(workers, AutoWorkers()); res.Workers != want {
+					t.Errorf("Workers %d: the result says %d workers, want %d", workers, res.Workers, want)
 				}
 				if res.Scored != 4 || res.Resumed != 0 || len(res.SecondsPerCell) != 2 {
 					t.Errorf("%d workers: %d scored, %d resumed, seconds %v", workers, res.Scored, res.Resumed, res.SecondsPerCell)
