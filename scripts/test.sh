@@ -17,8 +17,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/setup/goenv.sh
 . scripts/setup/goenv.sh
 export GOMLX_BACKEND=go GOMLX_NO_AUTO_INSTALL=1
-# The build users run: GoMLX's SIMD matmul kernels need it (amd64 only); its SIMD
-# element-wise kernels, which can fault, are switched off (freedarts/backend/simd_on.go).
+# The build users run: GoMLX's SIMD kernels need it (amd64 only); every buffer gets the
+# room past its end that they read (freedarts/backend/simd_on.go).
 if [ "$(go env GOARCH)" = amd64 ]; then
 	export GOEXPERIMENT=simd
 fi
@@ -42,7 +42,7 @@ go vet ./...
 
 echo "==> go test ./... ($(go env GOVERSION), GOMLX_BACKEND=$GOMLX_BACKEND GOEXPERIMENT=${GOEXPERIMENT:-})"
 # A crash is a failure: the SIMD fault that once killed test binaries now and then
-# (README.md, Backends) is switched off in freedarts/backend and reproduced on purpose
+# (README.md, Backends) is prevented in freedarts/backend and reproduced on purpose
 # by its guard-page tests.
 go test -count=1 -timeout 30m ./...
 

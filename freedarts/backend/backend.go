@@ -78,17 +78,13 @@ func (b *Backend) Compute() string { return Compute(b.Config) }
 // (resolved, see Config): cfg and, when set, the binary's GOEXPERIMENT. Same
 // seed and same Compute give the same scores; the go backend's SIMD kernels
 // (GOEXPERIMENT=simd) sum float32 products in another order, so its scores
-// differ from a plain build's in their last digits. A SIMD build runs only
-// the matmul kernels in SIMD (simd_on.go): " simd=matmul" says so, since
-// scores of builds that also ran GoMLX's SIMD element-wise kernels (the
-// committed studies before 2026-12-06) differ from its in their last digits.
+// differ from a plain build's in their last digits. (Builds of 2026-12-06
+// ran the element-wise kernels without SIMD, and said " simd=matmul"; their
+// scores too differ from these in the last digits.)
 func Compute(cfg string) string {
 	exp := GoExperiment()
 	if exp == "" {
 		return cfg
-	}
-	if len(simdOps) > 0 {
-		exp += " simd=matmul"
 	}
 	return cfg + " GOEXPERIMENT=" + exp
 }
@@ -113,13 +109,16 @@ func Open(explicit string) (*Backend, error) {
 			return nil, err
 		}
 	}
-	if name == "go" && simdOpsErr != nil {
-		return nil, fmt.Errorf("backend %q: this GOEXPERIMENT=simd build could not switch off GoMLX's SIMD element-wise kernels, "+
-			"which can crash it (README.md, Backends): %w; build without GOEXPERIMENT=simd", cfg, simdOpsErr)
-	}
 	b, err := newWithConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w", cfg, err)
+	}
+	if name == "go" {
+		if err := prepareGo(b); err != nil {
+			b.Finalize()
+			return nil, fmt.Errorf("backend %q: this GOEXPERIMENT=simd build could not give the buffers the room past their end "+
+				"that GoMLX's SIMD kernels read, without which they can crash it (README.md, Backends): %w; build without GOEXPERIMENT=simd", cfg, err)
+		}
 	}
 	return &Backend{Backend: b, Config: cfg}, nil
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
+
 	"github.com/freedarts/freedarts-gonb/internal/gomlxpriv"
 )
 
@@ -84,40 +87,36 @@ func TestCompute(t *testing.T) {
 	if exp != "" {
 		want += " GOEXPERIMENT=" + exp
 	}
-	if simdBuild {
-		want += " simd=matmul"
-	}
 	b := &Backend{Config: Default}
 	if got := b.Compute(); got != want || Compute(Default) != want {
 		t.Errorf("%q: Compute() %q, Compute(cfg) %q, want %q", Default, got, Compute(Default), want)
 	}
 }
 
-// TestSIMDElementwiseOff: a SIMD build runs none of GoMLX's portable-SIMD
-// element-wise executors (the ones whose tail loads fault, guardpage_test.go),
-// and switched off all 21 of compute v0.1.14; a plain build has none to
-// switch off. A GoMLX upgrade that renames them fails here, not in a crash.
-func TestSIMDElementwiseOff(t *testing.T) {
-	if simdOpsErr != nil {
-		t.Fatal(simdOpsErr)
+// TestBufferSlack: every buffer of an opened go backend, uploaded or
+// computed, holds simdSlack bytes past its end, where GoMLX's SIMD
+// element-wise kernels may read (simd_on.go). A GoMLX upgrade that changes
+// how the backend allocates fails here (or in Open), not in a crash.
+func TestBufferSlack(t *testing.T) {
+	b, err := Open("go")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !simdBuild {
-		if len(simdOps) != 0 {
-			t.Errorf("plain build switched off %v", simdOps)
+	defer b.Backend.Finalize()
+	for _, n := range []int{1, 33, 4096, 3 << 14} {
+		x := tensors.FromFlatDataAndDimensions(make([]float32, n), n)
+		y := MustExecOnce(b.Backend, func(x *Node) *Node { return Exp(Neg(x)) }, x)
+		out, err := y.Buffer(b.Backend, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return
-	}
-	for _, op := range []string{"Add", "Sub", "Mul", "Div", "Max", "Min", "Exp", "Sqrt", "ReduceSum", "ReduceMax"} {
-		if !slices.ContainsFunc(simdOps, func(s string) bool { return strings.HasPrefix(s, op+": ") }) {
-			t.Errorf("the SIMD executor of %s was not switched off; switched off: %v", op, simdOps)
+		slack, err := gomlxpriv.BufferSlack(out)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if len(simdOps) != 21 {
-		t.Errorf("switched off %d SIMD executors, want compute v0.1.14's 21: %v", len(simdOps), simdOps)
-	}
-	// Switching off again finds none left.
-	if again, err := gomlxpriv.RemoveExecutors(gomlxpriv.IsSIMDElementwise); err != nil || len(again) != 0 {
-		t.Errorf("a second pass dropped %v (%v)", again, err)
+		if slack < simdSlack {
+			t.Errorf("%d elements: the output holds %d bytes past its end, want >= %d", n, slack, simdSlack)
+		}
 	}
 }
 

@@ -33,12 +33,12 @@ import (
 //
 // The tests below put operands there on purpose, with mmap and mprotect, so
 // that the fault is reproduced every time rather than now and then.
-// TestGuardPageOperands runs the ops of FreeDARTS's graphs on such operands
-// in every build: the SIMD build's switched-off kernels (simd_on.go) must never
-// be reached again. TestSIMDPartLoadFaults keeps the upstream cause in view:
-// it fails when a Go release stops reading past the slice, the moment to
-// reconsider switching the kernels off.
-
+// TestGuardPageOperands runs the ops of FreeDARTS's graphs on operands
+// followed by just the slack that every buffer of an opened backend holds
+// (simd_on.go: simdSlack) and then the inaccessible page: the slack must
+// cover every kernel's reads. TestSIMDPartLoadFaults keeps the upstream
+// cause in view: it fails when a Go release stops reading past the slice,
+// the moment the slack can go.
 // guardCaseEnv names, in a child test process, the case to run.
 const guardCaseEnv = "FREEDARTS_GUARD_PAGE_CASE"
 
@@ -87,13 +87,14 @@ var guardCases = []guardCase{
 // guardSink keeps the probing read of guarded from being optimised away.
 var guardSink byte
 
-// guarded returns a copy of values whose last element ends where an
-// inaccessible page begins: reading one byte past it faults.
-func guarded(t *testing.T, values []float32) []byte {
+// guarded returns a copy of values followed by slack bytes, after which an
+// inaccessible page begins: reading slack+1 bytes past the last element
+// faults.
+func guarded(t *testing.T, values []float32, slack int) []byte {
 	t.Helper()
 	n := 4 * len(values)
 	page := syscall.Getpagesize()
-	size := (n/page + 2) * page
+	size := ((n+slack)/page + 2) * page
 	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
 		t.Fatalf("mmap %d bytes: %v", size, err)
@@ -101,9 +102,9 @@ func guarded(t *testing.T, values []float32) []byte {
 	if err := syscall.Mprotect(mem[size-page:], syscall.PROT_NONE); err != nil {
 		t.Fatalf("mprotect the guard page: %v", err)
 	}
-	raw := mem[size-page-n : size-page]
+	raw := mem[size-page-slack-n : size-page-slack]
 	copy(raw, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(values))), n))
-	// The guard is real: a read one byte past raw faults (a panic here, by
+	// The guard is real: a read just past the slack faults (a panic here, by
 	// SetPanicOnFault, instead of the crash).
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	func() {
@@ -112,14 +113,15 @@ func guarded(t *testing.T, values []float32) []byte {
 				t.Fatal("a read past the guarded operand did not fault: no guard page")
 			}
 		}()
-		guardSink = *(*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(raw)), n))
+		guardSink = *(*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(raw)), n+slack))
 	}()
 	return raw
 }
 
 // TestGuardPageOperands runs each case in a child process of its own (a
-// fault kills the process), on operands that end against an inaccessible
-// page, and checks that it computes what it computes on ordinary buffers.
+// fault kills the process), on operands whose simdSlack bytes past the end
+// are followed by an inaccessible page, and checks that it computes what it
+// computes on ordinary buffers.
 func TestGuardPageOperands(t *testing.T) {
 	if name := os.Getenv(guardCaseEnv); name != "" {
 		runGuardCase(t, name)
@@ -162,7 +164,7 @@ func runGuardCase(t *testing.T, name string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		restore, err := gomlxpriv.SetBufferStorage(buf, guarded(t, values))
+		restore, err := gomlxpriv.SetBufferStorage(buf, guarded(t, values, simdSlack))
 		if err != nil {
 			t.Fatal(err)
 		}

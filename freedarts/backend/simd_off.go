@@ -2,13 +2,15 @@
 
 package backend
 
+import "github.com/gomlx/compute"
+
 // simdBuild is true in GOEXPERIMENT=simd builds, where GoMLX's go backend
-// uses its AVX2/AVX-512 matmul kernels (float32, float64 and half types).
+// runs its AVX2/AVX-512 kernels.
 const simdBuild = false
 
-// simdOps are the executors that a SIMD build switches off (simd_on.go): none
-// here, where GoMLX compiles none of them.
-var simdOps []string
+// simdSlack is the storage past their end that the go backend's buffers
+// need (simd_on.go): none in a build without SIMD kernels.
+const simdSlack = 0
 
-// simdOpsErr is nil: nothing to switch off.
-var simdOpsErr error
+// prepareGo readies a go backend: nothing to do in this build.
+func prepareGo(compute.Backend) error { return nil }

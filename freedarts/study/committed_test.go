@@ -117,3 +117,53 @@ func TestRecentStudyRescore(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeSpaceStudy: the committed table of l2_norm and MeCo on all
+// 15,625 cells (README, "The whole NAS-Bench-201 space") has every cell,
+// holds both proxies to their published correlation within 0.05 against the
+// accuracy their sources use, and agrees with a fresh score of its first and
+// last cell.
+func TestWholeSpaceStudy(t *testing.T) {
+	bench := testBench(t)
+	tab, err := LoadCommitted("nb201_per_cell_all_l2_norm_meco")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Rows) != bench.Len() {
+		t.Fatalf("%d cells, want all %d", len(tab.Rows), bench.Len())
+	}
+	cors, err := Correlate(tab, bench, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cors {
+		if c.Target != "cifar10valid_test" {
+			continue
+		}
+		want, ok := PublishedRho(c.Proxy)
+		if !ok || math.Abs(c.Spearman-want.Value) > 0.05 {
+			t.Errorf("%s vs %s over all cells: rho %.3f, published %.3f (%s)", c.Proxy, c.Target, c.Spearman, want.Value, want.Source)
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	path := shareddata.Path(t, "cifar10/train_first4000.bin")
+	data, err := cifar10.Load(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := tab.Rows[0], tab.Rows[len(tab.Rows)-1]
+	res, err := Run(context.Background(), Config{Proxies: criteria(t, strings.Join(tab.Proxies, ",")), Draw: DrawPerCell, Data: data,
+		DataName: filepath.Base(path), Batch: 64, Backend: "go", Indices: []int{first.Index, last.Index}}, bench)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []Row{first, last} {
+		for p, name := range tab.Proxies {
+			if got, w := res.Table.Rows[i].Scores[p], want.Scores[p]; math.Abs(got-w) > 5e-3*math.Abs(w) {
+				t.Errorf("cell %d %s: %v, the study has %v", want.Index, name, got, w)
+			}
+		}
+	}
+}

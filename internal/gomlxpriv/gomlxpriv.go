@@ -1,6 +1,6 @@
 // Package gomlxpriv reads and writes private fields of GoMLX's graph nodes
 // (github.com/gomlx/gomlx/core/graph, laid out as in v0.28.16) and of its go
-// backend's buffers (github.com/gomlx/compute v0.1.14) that GoMLX has no
+// backend's buffers and buffer pools (github.com/gomlx/compute v0.1.14) that GoMLX has no
 // public API for. It exists so that this is done in one place: no
 // other package of FreeDARTS may use reflect or unsafe on GoMLX's types.
 //
@@ -22,8 +22,6 @@ package gomlxpriv
 import (
 	"fmt"
 	"reflect"
-	"runtime"
-	"strings"
 	"unsafe"
 
 	"github.com/gomlx/compute"
@@ -201,65 +199,4 @@ func SetBufferStorage(buf compute.Buffer, raw []byte) (restore func(), err error
 		rawField.Set(reflect.ValueOf(oldRaw))
 		flatField.Set(reflect.ValueOf(oldFlat))
 	}, nil
-}
-
-// executorEntry mirrors the element type of the go backend's executor
-// registry (internal/gobackend.executorEntry: a RegisterPriority, an int, and
-// a NodeExecutor, a func). Only the layout matters: the func is never called
-// through this type, only its name is read and the entry copied.
-type executorEntry struct {
-	priority int
-	executor func()
-}
-
-// nodeExecutors is the go backend's registry of op executors, per op type, in
-// descending order of priority (internal/gobackend.nodeExecutors).
-//
-//go:linkname nodeExecutors github.com/gomlx/compute/internal/gobackend.nodeExecutors
-var nodeExecutors [compute.OpTypeLast][]executorEntry
-
-// executorName is the function name of an executor, e.g.
-// "github.com/gomlx/compute/internal/gobackend/ops.execAddSIMD".
-func executorName(e executorEntry) string {
-	if f := runtime.FuncForPC(reflect.ValueOf(e.executor).Pointer()); f != nil {
-		return f.Name()
-	}
-	return ""
-}
-
-// IsSIMDElementwise reports whether the go backend executor named name is one
-// of GoMLX's portable-SIMD kernels (ops.execAddSIMD, ops.execExpSIMD,
-// fusedops.execFusedSoftmaxSIMD, ...; compute v0.1.14 has 21, all named so),
-// which only GOEXPERIMENT=simd builds register.
-func IsSIMDElementwise(name string) bool { return strings.HasSuffix(name, "SIMD") }
-
-// RemoveExecutors drops from the go backend's op registry every executor
-// whose function name drop accepts, so that the op runs on the next executor
-// of lower priority, and returns "Op: name" for each one dropped. It must run
-// before any graph executes (an executable caches the index of the executor
-// that worked), i.e. at package initialisation. An op left with no executor
-// is an error, and nothing is changed.
-func RemoveExecutors(drop func(name string) bool) ([]string, error) {
-	var dropped []string
-	var kept [compute.OpTypeLast][]executorEntry
-	for op, entries := range nodeExecutors {
-		for _, e := range entries {
-			name := executorName(e)
-			if name == "" {
-				return nil, fmt.Errorf("an executor of %s has no function name: the go backend's registry layout changed", compute.OpType(op))
-			}
-			if drop(name) {
-				dropped = append(dropped, fmt.Sprintf("%s: %s", compute.OpType(op), name))
-				continue
-			}
-			kept[op] = append(kept[op], e)
-		}
-		if len(entries) > 0 && len(kept[op]) == 0 {
-			return nil, fmt.Errorf("dropping every executor of %s would leave it none", compute.OpType(op))
-		}
-	}
-	for op := range kept {
-		nodeExecutors[op] = kept[op]
-	}
-	return dropped, nil
 }

@@ -1,8 +1,6 @@
 package gomlxpriv
 
 import (
-	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"unsafe"
@@ -11,6 +9,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/compute/support"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -21,22 +20,19 @@ func layoutChanged(t *testing.T, access string, err error) {
 	t.Fatalf("%s: %v: a GoMLX upgrade changed a private layout that gomlxpriv relies on; see the package doc", access, err)
 }
 
-// TestMain switches GoMLX's SIMD element-wise kernels off, as
-// freedarts/backend does for every other package: their tail loads can fault
-// (freedarts/backend/simd_on.go).
-func TestMain(m *testing.M) {
-	if _, err := RemoveExecutors(IsSIMDElementwise); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
+// testSlack is the storage past their end that the tests' backends give
+// every buffer: GoMLX's SIMD element-wise kernels read up to 60 bytes past
+// an operand (freedarts/backend/simd_on.go).
+const testSlack = 64
 
 func newBackend(t *testing.T) compute.Backend {
 	t.Helper()
 	b, err := gobackend.New("")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := PadBufferPools(b, testSlack); err != nil {
+		layoutChanged(t, "PadBufferPools", err)
 	}
 	return b
 }
@@ -186,5 +182,61 @@ func TestSetBufferStorage(t *testing.T) {
 	}
 	if _, err := SetBufferStorage(nil, raw); err == nil {
 		t.Error("a nil buffer accepted")
+	}
+}
+
+// TestPadBufferPools: every buffer of a padded backend, uploaded or
+// computed, of any size, holds the slack past its end, and computes as
+// before; a backend that is not the go backend is refused.
+func TestPadBufferPools(t *testing.T) {
+	b := newBackend(t) // padded
+	for _, n := range []int{1, 3, 33, 1000, 1 << 16, 3<<16 + 5} {
+		values := make([]float32, n)
+		for i := range values {
+			values[i] = float32(i % 7)
+		}
+		buf, err := b.BufferFromFlatData(0, values, shapes.Make(dtypes.Float32, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := tensors.FromBuffer(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := MustExecOnce(b, func(x *Node) *Node { return AddScalar(MulScalar(x, 2), 1) }, x)
+		out, err := y.Buffer(b, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, bb := range map[string]compute.Buffer{"uploaded": buf, "computed": out} {
+			slack, err := BufferSlack(bb)
+			if err != nil {
+				layoutChanged(t, "BufferSlack", err)
+			}
+			if slack < testSlack {
+				t.Errorf("%d elements, %s: %d bytes past the end, want >= %d", n, what, slack, testSlack)
+			}
+		}
+		if v := y.Value().([]float32); v[n-1] != 2*values[n-1]+1 {
+			t.Errorf("%d elements: last %v, want %v", n, v[n-1], 2*values[n-1]+1)
+		}
+	}
+	if err := PadBufferPools(nil, 8); err == nil {
+		t.Error("a nil backend accepted")
+	}
+	if err := PadBufferPools(b, -1); err == nil {
+		t.Error("a negative slack accepted")
+	}
+	if _, err := BufferSlack(nil); err == nil {
+		t.Error("BufferSlack of nil accepted")
+	}
+}
+
+func TestBucketSizes(t *testing.T) {
+	sizes := bucketSizes()
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 6, 7, 100, 4097, 1 << 20, 1<<20 + 1, 3 << 30} {
+		if want := support.TwoBitBucketLen(n); !slices.Contains(sizes, want) {
+			t.Errorf("bucket of %d bytes, %d, has no pool", n, want)
+		}
 	}
 }

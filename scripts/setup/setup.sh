@@ -186,9 +186,9 @@ data_dir=${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}
 kernel_json="$data_dir/kernels/gonb/kernel.json"
 [ -f "$kernel_json" ] || die "gonb --install did not write $kernel_json"
 # On amd64 the cells are built with GOEXPERIMENT=simd, as the CLI is: GoMLX's
-# SIMD matmul kernels exist only in such builds (docs/benchmarks.md); freedarts/backend
-# switches its SIMD element-wise kernels off there, in a cell as in the CLI (README.md,
-# Backends: they can crash the kernel).
+# SIMD kernels exist only in such builds (docs/benchmarks.md); freedarts/backend gives
+# every buffer the room past its end that they read, in a cell as in the CLI (README.md,
+# Backends: without it they can crash the kernel).
 goexperiment=""
 [ "$(go env GOARCH)" = amd64 ] && goexperiment=simd
 "$PYTHON" - "$kernel_json" "$GOBIN_DIR:$GO_BIN_DIR" "$GOTOOLCHAIN" "$goexperiment" <<'PY'
