@@ -125,7 +125,7 @@ func TestRecentStudyRescore(t *testing.T) {
 // its first and last cell.
 func TestWholeSpaceStudy(t *testing.T) {
 	bench := testBench(t)
-	for _, name := range []string{"nb201_per_cell_all_l2_norm_meco"} {
+	for _, name := range []string{"nb201_per_cell_all_l2_norm_meco", "nb201_per_cell_all_zen"} {
 		t.Run(name, func(t *testing.T) {
 			tab, err := LoadCommitted(name)
 			if err != nil {
