@@ -24,6 +24,9 @@ type ScoreMatrix struct {
 	Values [][]float64 `json:"values"`
 	// Kept[row][op] marks the entries of the selected architecture.
 	Kept [][]bool `json:"kept,omitempty"`
+	// Shortlist[row][op] marks the entries a two-stage search kept for
+	// its rank stage (Options.Keep per row); nil without one.
+	Shortlist [][]bool `json:"shortlist,omitempty"`
 }
 
 // Range returns the smallest non-zero and the largest |score| of the
@@ -76,6 +79,14 @@ type Result struct {
 	DType string `json:"dtype,omitempty"`
 	BN    string `json:"bn,omitempty"`
 	Input string `json:"input,omitempty"`
+	// RankProxies, Candidates and RankSeconds are a two-stage search's
+	// rank stage (Options.Rank; empty without one): its whole-network
+	// proxies, every network of the alpha stage's shortlist, best first
+	// (Candidates[0].Arch is Arch), and the seconds it took, which Seconds
+	// includes.
+	RankProxies []string    `json:"rank_proxies,omitempty"`
+	Candidates  []Candidate `json:"candidates,omitempty"`
+	RankSeconds float64     `json:"rank_seconds,omitempty"`
 }
 
 // Matrix returns the scores of the named alpha.
@@ -103,15 +114,51 @@ type resultJSON struct {
 	Arch string `json:"arch"`
 }
 
+// candidateJSON is a Candidate with its architecture's String.
+type candidateJSON struct {
+	Arch     string    `json:"arch"`
+	Scores   []float64 `json:"scores"`
+	Step     int       `json:"step,omitempty"`
+	Combined float64   `json:"combined"`
+}
+
+// MarshalJSON writes the architecture as its String.
+func (c Candidate) MarshalJSON() ([]byte, error) {
+	return json.Marshal(candidateJSON{Arch: archString(c.Arch), Scores: c.Scores, Step: c.Step, Combined: c.Combined})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote, the architecture as its
+// encoding only (no Kept entries): Result.UnmarshalJSON parses it with its
+// space.
+func (c *Candidate) UnmarshalJSON(data []byte) error {
+	if c == nil {
+		return errors.New("decoding a candidate into a nil *Candidate")
+	}
+	var j candidateJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*c = Candidate{Scores: j.Scores, Step: j.Step, Combined: j.Combined}
+	if j.Arch != "" {
+		c.Arch = recordedArch{text: j.Arch}
+	}
+	return nil
+}
+
 // MarshalJSON writes the architecture as its String. Its receiver is a
 // value, so that a Result encodes the same inside a map or a slice of
 // values as through a pointer.
 func (r Result) MarshalJSON() ([]byte, error) {
-	arch := ""
-	if !spaces.IsNil(r.Arch) { // a nil *T too, whose String would panic
-		arch = r.Arch.String()
+	return json.Marshal(resultJSON{resultFields: (*resultFields)(&r), Arch: archString(r.Arch)})
+}
+
+// archString is a's String, "" for a nil one (a nil *T too, whose String
+// would panic).
+func archString(a Arch) string {
+	if spaces.IsNil(a) {
+		return ""
 	}
-	return json.Marshal(resultJSON{resultFields: (*resultFields)(&r), Arch: arch})
+	return a.String()
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote. The architecture is parsed by
@@ -131,6 +178,7 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	if _, err := spaces.Lookup(r.Space); err != nil {
+		// The candidates keep their encodings alone (Candidate.UnmarshalJSON).
 		kept := map[string][][]bool{}
 		for _, m := range r.Scores {
 			kept[m.Name] = m.Kept
@@ -138,11 +186,19 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 		r.Arch = recordedArch{text: j.Arch, kept: kept}
 		return nil
 	}
-	a, err := spaces.ParseArch(r.Space, j.Arch)
-	if err != nil {
+	var err error
+	if r.Arch, err = spaces.ParseArch(r.Space, j.Arch); err != nil {
 		return fmt.Errorf("result of space %s: %w", r.Space, err)
 	}
-	r.Arch = a
+	for i := range r.Candidates {
+		c := &r.Candidates[i]
+		if c.Arch == nil {
+			continue
+		}
+		if c.Arch, err = spaces.ParseArch(r.Space, c.Arch.String()); err != nil {
+			return fmt.Errorf("result of space %s: candidate %d: %w", r.Space, i, err)
+		}
+	}
 	return nil
 }
 

@@ -51,6 +51,24 @@ type Options struct {
 	// GraSP, ...): for CIFAR-10, Sample(dataset, 64). Data-free criteria
 	// ignore it.
 	Data Batches
+	// Rank, when set, makes the search two-stage (rank.go): the alpha scores
+	// above shortlist the Keep best ops of every row, and these
+	// whole-network proxies (one, or several joined by commas; a named
+	// ensemble such as az_nas stands for its members) rank every concrete
+	// network the shortlist makes; the best is the pick. The ranking may be
+	// a cascade of steps separated by "/", each but the last ending in
+	// ":N", the number of its best networks the next step ranks:
+	// "synflow:16/zen" ranks every network by SynFlow and the best 16 by
+	// Zen. The space must be a spaces.Enumerable (NAS-Bench-201 is). Empty:
+	// one stage, the op of largest score on every row.
+	Rank string
+	// Keep is the ops per row the alpha stage shortlists for Rank; 0 means
+	// DefaultKeep (3).
+	Keep int
+	// RankEnsemble combines the proxies of a Rank step over the networks it
+	// ranks: LogRank (the default when empty, AZ-NAS's), RankAverage or
+	// MajorityVote.
+	RankEnsemble string
 }
 
 // Search scores a space's supernet with one or more criteria and selects an
@@ -66,6 +84,8 @@ type Search struct {
 	// (alphaPasses).
 	passes   [][]int
 	alphaStd float64
+	// ranker is the rank stage (nil: one stage).
+	ranker *rankStage
 	// closed: Close has run, so the scorers are gone (a Search not made by
 	// New has none either, and says so differently).
 	closed bool
@@ -95,6 +115,13 @@ func New(space Space, opts Options) (*Search, error) {
 	case NeedData(crits...) && opts.Data == nil:
 		return nil, fmt.Errorf("search: proxy %s needs labelled images: set Options.Data (e.g. freedarts.Sample(dataset, 64))", criteriaName(crits))
 	}
+	ranker, err := newRankStage(space, opts)
+	if err != nil {
+		return nil, err
+	}
+	if ranker != nil && NeedData(ranker.crits()...) && opts.Data == nil {
+		return nil, fmt.Errorf("search: rank proxy %s needs labelled images: set Options.Data (e.g. freedarts.Sample(dataset, 64))", criteriaName(ranker.crits()))
+	}
 	if opts.Backend != nil && opts.Backend.Backend == nil {
 		return nil, errors.New("search: Options.Backend holds no compute backend, want one from backend.Open or backend.Shared (or nil for the default)")
 	}
@@ -108,7 +135,12 @@ func New(space Space, opts Options) (*Search, error) {
 			return nil, err
 		}
 	}
-	s := &Search{space: space, opts: opts, crits: crits, alphaStd: alphaStd, passes: alphaPasses(crits)}
+	if ranker != nil {
+		if err := ranker.newScorers(opts.Backend.Backend, space.InputSize()); err != nil {
+			return nil, err
+		}
+	}
+	s := &Search{space: space, opts: opts, crits: crits, alphaStd: alphaStd, passes: alphaPasses(crits), ranker: ranker}
 	for _, pass := range s.passes {
 		members := make([]Criterion, len(pass))
 		for i, c := range pass {
@@ -258,11 +290,17 @@ func (s *Search) Name() string {
 	if s.opts.Prune > 0 {
 		name += fmt.Sprintf("+prune%d", s.opts.Prune)
 	}
+	if s.ranker != nil {
+		name += ">" + s.ranker.name()
+	}
 	return name
 }
 
-// NeedsData says whether any criterion needs a labelled batch.
-func (s *Search) NeedsData() bool { return s != nil && NeedData(s.crits...) }
+// NeedsData says whether any criterion, of alpha or of the rank stage,
+// needs a labelled batch.
+func (s *Search) NeedsData() bool {
+	return s != nil && (NeedData(s.crits...) || s.ranker != nil && NeedData(s.ranker.crits()...))
+}
 
 // CompileSeconds is the one-off compilation of every criterion's graph
 // (0 before the first Run).
@@ -285,6 +323,9 @@ func (s *Search) Close() {
 	}
 	for _, sc := range s.scorers {
 		sc.Close()
+	}
+	if s.ranker != nil {
+		s.ranker.close()
 	}
 	s.scorers, s.closed = nil, true
 }
@@ -339,11 +380,7 @@ func (s *Search) Run(seed uint64) (*Result, error) {
 			mask = fullMask(combined)
 		}
 		if s.opts.Prune == 0 || !pruneRows(combined, mask, s.opts.Prune) {
-			res, err := s.result(seed, combined, seconds)
-			if err == nil {
-				res.DType, res.BN, res.Input = s.describe(batch)
-			}
-			return res, err
+			return s.finish(seed, batch, combined, seconds)
 		}
 	}
 }
@@ -391,6 +428,34 @@ func (s *Search) score(seed uint64, batch *Batch, mask Mask) ([]ScoreMatrix, flo
 	return out, seconds, nil
 }
 
+// finish selects the architecture from the alpha stage's scores, or, with
+// a rank stage, ranks their shortlist, and builds the result.
+func (s *Search) finish(seed uint64, batch *Batch, mats []ScoreMatrix, seconds float64) (*Result, error) {
+	var pick Arch
+	var cands []Candidate
+	var short map[string][][]bool
+	rankSecs := 0.0
+	if s.ranker != nil {
+		var err error
+		if cands, short, rankSecs, err = s.rank(seed, batch, mats); err != nil {
+			return nil, err
+		}
+		pick = cands[0].Arch
+	}
+	res, err := s.result(seed, mats, seconds+rankSecs, pick)
+	if err != nil {
+		return nil, err
+	}
+	res.DType, res.BN, res.Input = s.describe(batch)
+	if s.ranker != nil {
+		res.RankProxies, res.Candidates, res.RankSeconds = s.ranker.names(), cands, rankSecs
+		for i := range res.Scores {
+			res.Scores[i].Shortlist = short[res.Scores[i].Name]
+		}
+	}
+	return res, nil
+}
+
 // describe is the pass of every criterion, for Result's DType, BN and
 // Input: batch is the labelled batch of the data criteria.
 func (s *Search) describe(batch *Batch) (dtype, bn, input string) {
@@ -410,16 +475,20 @@ func (s *Search) describe(batch *Batch) (dtype, bn, input string) {
 	return strings.Join(dts, ", "), strings.Join(bns, ", "), strings.Join(ins, ", ")
 }
 
-// result selects the architecture and labels the matrices with the space's
-// labels and the entries the architecture keeps.
-func (s *Search) result(seed uint64, mats []ScoreMatrix, seconds float64) (*Result, error) {
-	byName := make(map[string][][]float64, len(mats))
-	for _, m := range mats {
-		byName[m.Name] = m.Values
-	}
-	arch, err := s.space.Select(byName)
-	if err != nil {
-		return nil, err
+// result selects the architecture with the space's rule (pick, when not
+// nil, is the architecture already chosen) and labels the matrices with
+// the space's labels and the entries the architecture keeps.
+func (s *Search) result(seed uint64, mats []ScoreMatrix, seconds float64, pick Arch) (*Result, error) {
+	arch := pick
+	if arch == nil {
+		byName := make(map[string][][]float64, len(mats))
+		for _, m := range mats {
+			byName[m.Name] = m.Values
+		}
+		var err error
+		if arch, err = s.space.Select(byName); err != nil {
+			return nil, err
+		}
 	}
 	if arch == nil {
 		return nil, fmt.Errorf("space %s selected no architecture", s.space.Name())

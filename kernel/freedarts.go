@@ -58,8 +58,9 @@ type ScoresOptions struct {
 
 // ScoresHTML draws every score matrix of a search result as a heat map
 // (HeatMap): rows and columns labelled as the result labels them, the
-// entries the selected architecture keeps outlined, pruned ops grey, on
-// the scale of opts (by default chosen from the scores).
+// entries the selected architecture keeps outlined in red, those a
+// two-stage search shortlisted (Options.Rank) in dashed black, pruned ops
+// grey, on the scale of opts (by default chosen from the scores).
 func ScoresHTML(res *freedarts.Result, opts ...ScoresOptions) (string, error) {
 	maps, _, err := scoreMaps(res, opts)
 	return joinMaps(maps), err
@@ -123,7 +124,7 @@ func scoreMaps(res *freedarts.Result, opts []ScoresOptions) (svgs []string, text
 			scale = "log"
 		}
 		t := fmt.Sprintf("%s: %s (%s colour scale)", title, m.Name, scale)
-		hm := HeatMapOptions{LogScale: logScale, Highlight: m.Kept, Pruned: pruned}
+		hm := HeatMapOptions{LogScale: logScale, Highlight: m.Kept, Shortlist: m.Shortlist, Pruned: pruned}
 		svg, err := HeatMap(t, m.Rows, m.Cols, values, hm)
 		if err != nil {
 			return nil, "", fmt.Errorf("scores of %s: %w", m.Name, err)

@@ -19,6 +19,10 @@ type HeatMapOptions struct {
 	// border (e.g. the op chosen on each edge).
 	Highlight [][]bool
 
+	// Shortlist, if not nil, must have the shape of values; cells set to true get a
+	// dashed dark border (the ops a two-stage search kept for its rank stage).
+	Shortlist [][]bool
+
 	// Pruned, if not nil, must have the shape of values; cells set to true (ops that
 	// iterative pruning removed) are drawn grey, labelled "pruned" and left out of the
 	// colour scale.
@@ -127,7 +131,18 @@ func HeatMap(title string, rows, cols []string, values [][]float64, opts ...Heat
 				num(x+cellW/2), num(y+hmCellH/2), num(hmValueFont), textColor, esc(label))
 		}
 	}
-	// Highlights on top of the cells, so that neighbours do not cover the border.
+	// Shortlist and highlights on top of the cells, so that neighbours do not
+	// cover the border; a highlight covers the shortlist's (a pick is one of
+	// the shortlist).
+	for i := range opt.Shortlist {
+		for j, h := range opt.Shortlist[i] {
+			if !h {
+				continue
+			}
+			fmt.Fprintf(&b, `<rect class="shortlisted" x="%s" y="%s" width="%s" height="%s" fill="none" stroke="#1a1a1a" stroke-width="2" stroke-dasharray="5 3"/>`+"\n",
+				num(x0+cellW*float64(j)+1), num(y0+hmCellH*float64(i)+1), num(cellW-2), num(hmCellH-2))
+		}
+	}
 	for i := range opt.Highlight {
 		for j, h := range opt.Highlight[i] {
 			if !h {
@@ -198,7 +213,7 @@ func heatMapCheck(rows, cols []string, values [][]float64, opts []HeatMapOptions
 	for _, mask := range []struct {
 		name string
 		m    [][]bool
-	}{{"Highlight", opt.Highlight}, {"Pruned", opt.Pruned}} {
+	}{{"Highlight", opt.Highlight}, {"Shortlist", opt.Shortlist}, {"Pruned", opt.Pruned}} {
 		if mask.m == nil {
 			continue
 		}
@@ -287,6 +302,9 @@ func heatMapText(title string, rows, cols []string, values [][]float64, opt Heat
 			if isPruned(opt.Pruned, i, j) {
 				s = "pruned"
 			}
+			if opt.Shortlist != nil && opt.Shortlist[i][j] {
+				s += "+"
+			}
 			if hl != nil && hl[i][j] {
 				s += "*"
 			}
@@ -303,6 +321,9 @@ func heatMapText(title string, rows, cols []string, values [][]float64, opt Heat
 		b.WriteString(title + "\n")
 	}
 	b.WriteString(tableText(headers, body, true))
+	if opt.Shortlist != nil {
+		b.WriteString("(+ = shortlisted)\n")
+	}
 	if hl != nil {
 		b.WriteString("(* = highlighted)\n")
 	}

@@ -139,15 +139,22 @@ func TestHeatMap(t *testing.T) {
 		opts       []HeatMapOptions
 		wantChosen int
 		wantNote   string
+		wantShort  int
 	}{
-		{"linear", "SynFlow", nb201Edges[:3], nb201Ops, scores, nil, 0, "linear scale"},
+		{"linear", "SynFlow", nb201Edges[:3], nb201Ops, scores, nil, 0, "linear scale", 0},
 		{"log with highlight", "SynFlow (log)", nb201Edges[:3], nb201Ops, scores,
-			[]HeatMapOptions{{LogScale: true, Highlight: hl}}, 3, "log10 |v| scale (0 = lowest colour)"},
-		{"single cell", "", []string{"e"}, []string{"op"}, [][]float64{{42}}, nil, 0, "linear scale"},
+			[]HeatMapOptions{{LogScale: true, Highlight: hl}}, 3, "log10 |v| scale (0 = lowest colour)", 0},
+		{"single cell", "", []string{"e"}, []string{"op"}, [][]float64{{42}}, nil, 0, "linear scale", 0},
+		{"shortlist", "two stages", nb201Edges[:3], nb201Ops, scores,
+			[]HeatMapOptions{{Highlight: hl, Shortlist: [][]bool{
+				{false, false, false, true, true},
+				{false, false, true, false, true},
+				{true, false, false, true, false},
+			}}}, 3, "linear scale", 6},
 		{"all zero log", "zeros", []string{"a", "b"}, []string{"x"}, [][]float64{{0}, {0}},
-			[]HeatMapOptions{{LogScale: true}}, 0, "log10 |v| scale (0 = lowest colour)"},
-		{"escaping", `<b>&"x'</b>`, []string{"<row>"}, []string{"a&b", `"q"`}, [][]float64{{1, 2}}, nil, 0, "linear scale"},
-		{"long op names rotate", "", []string{"e"}, []string{"a_really_long_operation_name"}, [][]float64{{1}}, nil, 0, "linear scale"},
+			[]HeatMapOptions{{LogScale: true}}, 0, "log10 |v| scale (0 = lowest colour)", 0},
+		{"escaping", `<b>&"x'</b>`, []string{"<row>"}, []string{"a&b", `"q"`}, [][]float64{{1, 2}}, nil, 0, "linear scale", 0},
+		{"long op names rotate", "", []string{"e"}, []string{"a_really_long_operation_name"}, [][]float64{{1}}, nil, 0, "linear scale", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,6 +189,9 @@ func TestHeatMap(t *testing.T) {
 			}
 			if got := len(find(elems, "rect", "chosen")); got != tc.wantChosen {
 				t.Errorf("%d highlighted cells, want %d", got, tc.wantChosen)
+			}
+			if got := len(find(elems, "rect", "shortlisted")); got != tc.wantShort {
+				t.Errorf("%d shortlisted cells, want %d", got, tc.wantShort)
 			}
 			titles := find(elems, "text", "title")
 			if tc.title == "" && len(titles) != 0 || tc.title != "" && (len(titles) != 1 || titles[0].text != tc.title) {
@@ -240,6 +250,7 @@ func TestHeatMapErrors(t *testing.T) {
 		{"-Inf", []string{"a"}, []string{"x"}, [][]float64{{math.Inf(-1)}}, nil, "is -Inf"},
 		{"highlight rows", []string{"a"}, []string{"x"}, [][]float64{{1}}, []HeatMapOptions{{Highlight: [][]bool{{true}, {false}}}}, "Highlight has 2 rows"},
 		{"highlight ragged", []string{"a"}, []string{"x", "y"}, [][]float64{{1, 2}}, []HeatMapOptions{{Highlight: [][]bool{{true}}}}, "Highlight row 0"},
+		{"shortlist rows", []string{"a"}, []string{"x"}, [][]float64{{1}}, []HeatMapOptions{{Shortlist: [][]bool{{true}, {false}}}}, "Shortlist has 2 rows"},
 		{"two options", []string{"a"}, []string{"x"}, [][]float64{{1}}, []HeatMapOptions{{}, {}}, "at most one HeatMapOptions"},
 	}
 	for _, tc := range tests {
@@ -621,6 +632,10 @@ func TestShowOutsideNotebook(t *testing.T) {
 		{"heatmap", func() error {
 			return ShowHeatMap("scores", []string{"0->1", "1->2"}, []string{"conv", "skip"}, [][]float64{{1e-5, 2}, {3, 4}}, HeatMapOptions{Highlight: hl})
 		}, []string{"scores\n", "0->1  1e-05    2*", "(* = highlighted)"}},
+		{"heatmap with a shortlist", func() error {
+			return ShowHeatMap("scores", []string{"0->1", "1->2"}, []string{"conv", "skip"}, [][]float64{{1e-5, 2}, {3, 4}},
+				HeatMapOptions{Highlight: hl, Shortlist: [][]bool{{true, true}, {true, false}}})
+		}, []string{"0->1  1e-05+   2+*", "(+ = shortlisted)", "(* = highlighted)"}},
 		{"cells", func() error {
 			return ShowCells(nb201Cell("none", "nor_conv_3x3", "skip_connect", "none", "avg_pool_3x3", "nor_conv_1x1"))
 		}, []string{"NB201 cell: 4 nodes", "0 -> 2", "nor_conv_3x3", "(none: 0 -> 1, 0 -> 3)"}},

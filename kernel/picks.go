@@ -220,3 +220,52 @@ func seedsText(results []*freedarts.Result) string {
 	}
 	return strings.Join(seeds, ", ")
 }
+
+// ShowCandidates shows the rank stage of a two-stage search
+// (freedarts.Options.Rank): its n best networks (every one for n <= 0),
+// best first, with their ops (1<-0 … 3<-2), the score of every rank proxy
+// (blank for the steps of a cascade a network did not reach) and the
+// combination of its last step's; with a benchmark table (bench not nil), also
+// their test accuracies and CIFAR-10 rank, looked up here, after the
+// search, which never reads them.
+func ShowCandidates(bench *nb201.Bench, res *freedarts.Result, n int) error {
+	switch {
+	case res == nil:
+		return errors.New("candidates: no result (nil)")
+	case len(res.Candidates) == 0:
+		return fmt.Errorf("candidates: the %s search of seed %d had no rank stage (freedarts.Options.Rank)", res.Proxy, res.Seed)
+	}
+	if n <= 0 || n > len(res.Candidates) {
+		n = len(res.Candidates)
+	}
+	headers := append([]string{"rank", "ops (1<-0 … 3<-2)"}, res.RankProxies...)
+	headers = append(headers, "combined")
+	if bench != nil {
+		headers = append(append(headers, metricHeaders()...), "CIFAR-10 rank")
+	}
+	var rows [][]string
+	for i, c := range res.Candidates[:n] {
+		ops := c.Arch.String()
+		if a, ok := c.Arch.(nb201.Arch); ok {
+			ops = a.Short()
+		}
+		row := []string{fmt.Sprintf("%d of %d", i+1, len(res.Candidates)), ops}
+		for p := range res.RankProxies {
+			v := "" // a cascade step the network did not reach
+			if p < len(c.Scores) {
+				v = fmt.Sprintf("%.4g", c.Scores[p])
+			}
+			row = append(row, v)
+		}
+		row = append(row, fmt.Sprintf("%.3f", c.Combined))
+		if bench != nil {
+			r, err := bench.Lookup(c.Arch)
+			if err != nil {
+				return fmt.Errorf("candidates: %w", err)
+			}
+			row = append(append(row, accuracies(r.Accuracies())...), fmt.Sprint(bench.Rank(r, nb201.Metrics[0].Value)))
+		}
+		rows = append(rows, row)
+	}
+	return ShowTable(headers, rows)
+}

@@ -24,6 +24,15 @@ func TestBenchDisplays(t *testing.T) {
 	snip := []*freedarts.Result{res("snip", 0, archs[1], 4), res("snip", 2, archs[1], 4)}
 	snip[0].Input = "16 labelled images"
 	outside := res("synflow", 0, nb201.Arch{4, 4, 4, 4, 4, 4}, 1)
+	ranked := res("synflow>keep2>logrank(params,zico)", 4, archs[2], 5)
+	ranked.RankProxies = []string{"params", "zico"}
+	ranked.Candidates = []freedarts.Candidate{
+		{Arch: archs[2], Scores: []float64{1.5e6, 42}, Combined: -0.1},
+		{Arch: archs[3], Scores: []float64{1.2e6, 41.25}, Combined: -0.7},
+		{Arch: archs[0], Scores: []float64{1e3}, Combined: -1.4},
+	}
+	lost := res("synflow", 0, archs[0], 1)
+	lost.Candidates = []freedarts.Candidate{{Arch: outside.Arch, Scores: []float64{1}}}
 	matrix := &freedarts.ScoreMatrix{Rows: []string{"1<-0", "2<-0", "2<-1"}, Cols: []string{"none", "skip", "conv"},
 		Values: [][]float64{{0, 2, 1}, {0, 0, 0}, {0, freedarts.Pruned, 3}}}
 	saved := TextOutput
@@ -51,6 +60,12 @@ func TestBenchDisplays(t *testing.T) {
 			"1<-0 skip 2 conv 1 2.0x",
 			"2<-0 none 0 skip 0", // 0/0: no ratio
 			"2<-1 conv 3 none 0 ∞"}},
+		{"candidates", func() error { return ShowCandidates(bench, ranked, 2) }, []string{
+			"rank ops (1<-0 … 3<-2) params zico combined CIFAR-10 (%)",
+			"1 of 3 1x1 1x1 1x1 1x1 1x1 1x1 1.5e+06 42 -0.100 42.00 42.00 42.00 42.00 2",
+			"2 of 3 3x3 3x3 3x3 3x3 3x3 3x3 1.2e+06 41.25 -0.700 43.00"}},
+		{"candidates without a table", func() error { return ShowCandidates(nil, ranked, 0) }, []string{
+			"params zico combined", "3 of 3 none none none none none none 1000 -1.400"}},
 		{"study seconds", func() error {
 			return ShowStudySeconds(&study.Result{Table: &study.Table{Proxies: []string{"synflow", "snip"}}, SecondsPerCell: []float64{0.5, 1.25}})
 		}, []string{"synflow 0.50", "snip 1.25"}},
@@ -77,6 +92,9 @@ func TestBenchDisplays(t *testing.T) {
 		nilcase.New("comparison: no runs", func() error { return ShowComparison(bench) }, "no runs"),
 		nilcase.New("comparison: an empty run", func() error { return ShowComparison(bench, synflow, nil) }, "run 1: no search results"),
 		nilcase.New("pick cells: nil", func() error { return ShowPickCells(bench, nil) }, "result 0 is nil"),
+		nilcase.New("candidates: nil", func() error { return ShowCandidates(bench, nil, 3) }, "no result"),
+		nilcase.New("candidates: one stage", func() error { return ShowCandidates(bench, synflow[0], 3) }, "had no rank stage"),
+		nilcase.New("candidates: not in the table", func() error { return ShowCandidates(bench, lost, 3) }, "not in the benchmark"),
 		nilcase.New("study seconds: no cell scored", func() error {
 			return ShowStudySeconds(&study.Result{Table: &study.Table{Proxies: []string{"synflow"}}})
 		}, "0 times for 1 proxies"),

@@ -59,6 +59,23 @@ type Space interface {
 	Select(scores map[string][][]float64) (Arch, error)
 }
 
+// Enumerable is a Space whose architectures can be listed and built one by
+// one, which the two-stage search needs (freedarts.Options.Rank): the
+// alpha scores keep a few ops per row, and whole-network proxies then rank
+// the concrete networks those ops make. NAS-Bench-201 is one; a space whose
+// rule couples its rows (a DARTS node keeps its two best inputs) is not,
+// until it says how its candidates are listed.
+type Enumerable interface {
+	Space
+	// Candidates lists, in a fixed order, every architecture made only of
+	// entries that keep marks (per alpha name, [row][op], as Labels labels
+	// it), one op per row.
+	Candidates(keep map[string][][]bool) ([]Arch, error)
+	// Network builds arch's concrete network: the supernet with only
+	// arch's ops, its parameters named as the supernet's.
+	Network(arch Arch) (Supernet, error)
+}
+
 // Arch is an architecture a space's rule selected.
 type Arch interface {
 	// String is the space's encoding (NAS-Bench-201's arch string, a DARTS

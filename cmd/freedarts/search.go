@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -26,6 +27,8 @@ type searchRun struct {
 	Scores   []freedarts.ScoreMatrix `json:"scores"`
 	Seconds  float64                 `json:"seconds"`
 	Accuracy map[string]float64      `json:"accuracy,omitempty"`
+	// Candidates are a two-stage search's ranked networks, best first.
+	Candidates []freedarts.Candidate `json:"candidates,omitempty"`
 }
 
 type searchReport struct {
@@ -65,10 +68,20 @@ func runSearch(args []string, out io.Writer) error {
 	benchPath := benchFlag(fs)
 	batchSize := fs.Int("batch", 64, "images in the batch of data proxies")
 	alphaStd := fs.Float64("alpha-std", 0, "std of alpha's N(0,1) initialisation (0: the space's reference, 1e-3 for CIFAR)")
+	rank := fs.String("rank", "", "whole-network proxies that rank every network of the alpha scores' shortlist (a two-stage search; nb201): "+
+		"one or several joined by commas, or a named ensemble ("+strings.Join(freedarts.NamedEnsembleNames(), ", ")+"); "+
+		"a cascade of steps joined by /, each but the last ending in :N, the networks it passes on (synflow:16/zen); empty: one stage")
+	keep := fs.Int("keep", 0, fmt.Sprintf("ops per edge the alpha scores shortlist for -rank (0: %d)", freedarts.DefaultKeep))
+	rankEnsemble := fs.String("rank-ensemble", "", "how several -rank proxies combine: "+strings.Join(freedarts.EnsembleNames(), ", ")+" (empty: "+freedarts.LogRank+")")
+	preset := fs.String("preset", "", "a named configuration ("+strings.Join(freedarts.PresetNames(), ", ")+
+		"): it sets -proxy, -ensemble, -draws, -prune, -rank, -keep and -rank-ensemble, except those given")
 	backendName := backendFlag(fs)
 	progress := progressFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := applyPreset(fs, *preset); err != nil {
 		return err
 	}
 	seeds, err := parseSeeds(*seedsFlag)
@@ -82,6 +95,10 @@ func runSearch(args []string, out io.Writer) error {
 		return usageErrorf("-draws %d, want 1 to %d", *draws, maxDraws)
 	case *prune < 0 || *prune > maxPrune:
 		return usageErrorf("-prune %d, want 0 to %d", *prune, maxPrune)
+	case *keep < 0:
+		return usageErrorf("-keep %d, want >= 1 (or 0 for %d)", *keep, freedarts.DefaultKeep)
+	case *rank == "" && (*keep != 0 || *rankEnsemble != ""):
+		return usageErrorf("-keep and -rank-ensemble shape the rank stage: give -rank too")
 	case math.IsNaN(*alphaStd) || math.IsInf(*alphaStd, 0) || *alphaStd < 0:
 		return usageErrorf("-alpha-std %g, want a finite value > 0 (or 0 for the space's reference)", *alphaStd)
 	case len(seeds)*max(*draws, 1) > maxSeeds:
@@ -95,9 +112,10 @@ func runSearch(args []string, out io.Writer) error {
 	if err != nil {
 		return usageError{fmt.Errorf("-proxy: %w", boundErr(err))}
 	}
-	opts := freedarts.Options{Criteria: crits, Ensemble: *ensemble, Prune: *prune, Draws: *draws, AlphaStd: *alphaStd}
+	opts := freedarts.Options{Criteria: crits, Ensemble: *ensemble, Prune: *prune, Draws: *draws, AlphaStd: *alphaStd,
+		Rank: *rank, Keep: *keep, RankEnsemble: *rankEnsemble}
 	rep := searchReport{Space: space.Name()}
-	if freedarts.NeedData(crits...) {
+	if opts.NeedsData() {
 		if space.InputSize() != cifar10.Height {
 			return usageErrorf("-proxy %s needs labelled images at the supernet's input size %dx%d, and the only data this tool reads "+
 				"is CIFAR-10 (%dx%d): use a data-free proxy (synflow, synflow-bn) or -input %d",
@@ -138,7 +156,7 @@ func runSearch(args []string, out io.Writer) error {
 	}
 	search, err := freedarts.New(space, opts)
 	if err != nil {
-		return usageError{err}
+		return usageError{boundErr(err)}
 	}
 	defer search.Close()
 	rep.Proxy, rep.Backend, rep.Compute, rep.AlphaStd = search.Name(), opts.Backend.Config, opts.Backend.Compute(), search.AlphaStd()
@@ -158,7 +176,7 @@ func runSearch(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		run := searchRun{Seed: seed, Arch: res.Arch.String(), Scores: res.Scores, Seconds: res.Seconds}
+		run := searchRun{Seed: seed, Arch: res.Arch.String(), Scores: res.Scores, Seconds: res.Seconds, Candidates: res.Candidates}
 		if table != nil {
 			r, err := table.Lookup(res.Arch)
 			if err != nil {
@@ -187,6 +205,63 @@ func runSearch(args []string, out io.Writer) error {
 	}
 	if rep.Interrupted {
 		return fmt.Errorf("search: interrupted after %d of %d seeds (the finished ones are printed)", len(rep.Runs), len(seeds))
+	}
+	return nil
+}
+
+// presetFlags are the flags of search that a preset's options set, in
+// the order of -h, as name and value: what -preset NAME applies and what
+// docs/best-search.txt holds for the best one.
+func presetFlags(o freedarts.Options) [][2]string {
+	f := [][2]string{{"proxy", o.Proxy}}
+	if o.Ensemble != "" {
+		f = append(f, [2]string{"ensemble", o.Ensemble})
+	}
+	if o.Draws > 1 {
+		f = append(f, [2]string{"draws", fmt.Sprint(o.Draws)})
+	}
+	if o.Prune > 0 {
+		f = append(f, [2]string{"prune", fmt.Sprint(o.Prune)})
+	}
+	if o.Rank != "" {
+		f = append(f, [2]string{"rank", o.Rank})
+	}
+	if o.Keep > 0 {
+		f = append(f, [2]string{"keep", fmt.Sprint(o.Keep)})
+	}
+	if o.RankEnsemble != "" {
+		f = append(f, [2]string{"rank-ensemble", o.RankEnsemble})
+	}
+	return f
+}
+
+// presetLine is presetFlags as one command line: "-proxy synflow -draws 10 ...".
+func presetLine(o freedarts.Options) string {
+	var parts []string
+	for _, f := range presetFlags(o) {
+		parts = append(parts, "-"+f[0], f[1])
+	}
+	return strings.Join(parts, " ")
+}
+
+// applyPreset sets the flags of the named preset (none for "") that the
+// command line did not give.
+func applyPreset(fs *flag.FlagSet, name string) error {
+	if name == "" {
+		return nil
+	}
+	o, err := freedarts.PresetOptions(name)
+	if err != nil {
+		return usageError{fmt.Errorf("-preset: %w", err)}
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, f := range presetFlags(o) {
+		if !given[f[0]] {
+			if err := fs.Set(f[0], f[1]); err != nil {
+				return fmt.Errorf("-preset %s: -%s %s: %w", name, f[0], f[1], err)
+			}
+		}
 	}
 	return nil
 }

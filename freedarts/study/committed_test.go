@@ -1,14 +1,17 @@
 package study
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/freedarts/freedarts-gonb/data/cifar10"
 	"github.com/freedarts/freedarts-gonb/internal/shareddata"
+	"github.com/freedarts/freedarts-gonb/spaces/nb201"
 )
 
 // recentStudy is the committed 500-cell study of the newer proxies (README,
@@ -176,5 +179,76 @@ func rescoreEnds(t *testing.T, tab *Table) {
 				t.Errorf("cell %d %s: %v, the study has %v", want.Index, name, got, w)
 			}
 		}
+	}
+}
+
+// convSkipStudy holds the 729 cells whose ops are all skip_connect,
+// nor_conv_1x1 or nor_conv_3x3 (README, "The best search").
+const convSkipStudy = "../../docs/study/nb201_per_cell_729_convskip.csv"
+
+// TestConvSkipStudy holds the committed 729-cell table to the finding the
+// best preset rests on: among cells of convolutions, Zen scores the one
+// with skip_connect on edge 3<-0 above the same cell with a convolution
+// there, every time (the benchmark agrees for 62 of the 64 pairs), and a
+// convolution above a skip on every other edge; and Zen among the 16 cells
+// whole-network SynFlow ranks first picks the residual cell.
+func TestConvSkipStudy(t *testing.T) {
+	tab, err := LoadTable(convSkipStudy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Rows) != 729 {
+		t.Fatalf("%s: %d cells, want 729", convSkipStudy, len(tab.Rows))
+	}
+	zen, err := tab.Column("zen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	synflow, err := tab.Column("synflow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]int{}
+	for i, r := range tab.Rows {
+		a, err := nb201.ParseArch(r.Arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops[a.Short()] = i
+	}
+	const edge30 = 3 // 3<-0, in nb201.Edges order
+	for short, i := range ops {
+		fields := strings.Fields(short)
+		for e, op := range fields {
+			if op != "3x3" && op != "1x1" {
+				continue
+			}
+			conv := true
+			for f, o := range fields {
+				conv = conv && (f == e || o == "3x3" || o == "1x1")
+			}
+			if !conv {
+				continue
+			}
+			swapped := slices.Clone(fields)
+			swapped[e] = "skip"
+			j := ops[strings.Join(swapped, " ")]
+			if e == edge30 && zen[j] <= zen[i] {
+				t.Errorf("zen: %s (%.1f) not above %s (%.1f)", tab.Rows[j].Arch, zen[j], tab.Rows[i].Arch, zen[i])
+			}
+			if e != edge30 && op == "3x3" && zen[j] >= zen[i] {
+				t.Errorf("zen: a skip on edge %d (%s, %.1f) above its 3x3 (%.1f)", e, tab.Rows[j].Arch, zen[j], zen[i])
+			}
+		}
+	}
+	order := make([]int, len(tab.Rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(synflow[b], synflow[a]) })
+	top := order[:16]
+	best := slices.MaxFunc(top, func(a, b int) int { return cmp.Compare(zen[a], zen[b]) })
+	if a, _ := nb201.ParseArch(tab.Rows[best].Arch); a.Short() != "3x3 3x3 3x3 skip 3x3 3x3" {
+		t.Errorf("zen among SynFlow's best 16 picks %s, want the all-3x3 cell with a skip on 3<-0", a.Short())
 	}
 }

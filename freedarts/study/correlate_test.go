@@ -208,7 +208,7 @@ func TestNamedEnsemble(t *testing.T) {
 
 func TestPublished(t *testing.T) {
 	for _, n := range []string{"synflow", "jacob_cov", "snip", "grad_norm", "grasp", "fisher", "naswot",
-		"epe_nas", "l2_norm", "zen", "zico", "meco", "az_nas"} {
+		"epe_nas", "l2_norm", "zen", "zico", "meco", "az_nas", "vkdnw"} {
 		if p, ok := PublishedRho(n); !ok || p.Value <= 0 || p.Value >= 1 || p.Source == "" || p.Target == "" {
 			t.Errorf("PublishedRho(%s) = %+v, %v", n, p, ok)
 		}
@@ -217,8 +217,8 @@ func TestPublished(t *testing.T) {
 		t.Errorf("PublishedRho(plain) = %v, want NAS-Bench-Suite-Zero's negative rho", p.Value)
 	}
 	rhos := PublishedRhos()
-	if len(rhos) != 14 {
-		t.Errorf("PublishedRhos has %d proxies, want the 14 with a published rho", len(rhos))
+	if len(rhos) != 15 {
+		t.Errorf("PublishedRhos has %d proxies, want the 15 with a published rho", len(rhos))
 	}
 	for _, n := range []string{"params", "linear_regions", "nope"} {
 		if p, ok := PublishedRho(n); ok {
