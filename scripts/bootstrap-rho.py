@@ -12,19 +12,8 @@ import os
 import random
 import sys
 
-
-def ranks(v):
-    order = sorted(range(len(v)), key=lambda i: v[i])
-    r = [0.0] * len(v)
-    i = 0
-    while i < len(v):
-        j = i
-        while j + 1 < len(v) and v[order[j + 1]] == v[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            r[order[k]] = (i + j) / 2  # ties share their mean rank
-        i = j + 1
-    return r
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ranks import ranks  # noqa: E402
 
 
 def spearman(x, y):

@@ -13,6 +13,9 @@ import math
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ranks import ranks  # noqa: E402
+
 SHORT = {"none": "n", "skip_connect": "s", "nor_conv_1x1": "1", "nor_conv_3x3": "3", "avg_pool_3x3": "a"}
 RANKINGS = ["synflow", "zen", "az_nas_expressivity,az_nas_progressivity,az_nas_trainability,az_nas_complexity",
             "synflow,zen", "synflow,az_nas_trainability", "synflow:8/zen", "synflow:16/zen", "synflow:32/zen",
@@ -21,20 +24,6 @@ RANKINGS = ["synflow", "zen", "az_nas_expressivity,az_nas_progressivity,az_nas_t
 
 def code(arch):
     return "".join(SHORT[t.split("~")[0]] for t in arch.replace("+", "").split("|") if t)
-
-
-def ranks(v):
-    order = sorted(range(len(v)), key=lambda i: v[i])
-    r = [0.0] * len(v)
-    i = 0
-    while i < len(v):
-        j = i
-        while j + 1 < len(v) and v[order[j + 1]] == v[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            r[order[k]] = (i + j) / 2 + 1  # 1 = lowest; ties share their mean rank
-        i = j + 1
-    return r
 
 
 def logrank(cells, proxies, scores):
