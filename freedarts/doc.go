@@ -29,6 +29,17 @@
 // supernet with a one-hot alpha input, so that one compiled graph scores
 // them all.
 //
+// # Two stages, and the best search
+//
+// With Options.Rank a search has a second stage (rank.go): the alpha
+// scores shortlist the Keep best ops of every edge, and whole-network
+// proxies rank every cell of the shortlist, possibly in a cascade of steps
+// ("synflow:16/zen": SynFlow ranks every cell, Zen the best 16). The space
+// must list and build its cells (spaces.Enumerable: NAS-Bench-201).
+// Result.Candidates holds the ranking, best first. PresetOptions(BestPreset)
+// is the best configuration measured on NAS-Bench-201 (ExamplePresetOptions;
+// the README's "The best search" has its measurements).
+//
 // # Proxies
 //
 // A proxy is what users name (-proxy, Options.Proxy), a Criterion is its

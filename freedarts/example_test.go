@@ -89,3 +89,37 @@ func ExampleRegister() {
 	// snip_squared needs data: true <nil>
 	// criterion "gaussian_without_count": Images 0 with InputGaussian, want the number of N(0, 1) images (>= 1)
 }
+
+// A two-stage search: the alpha scores shortlist two ops per edge, and
+// whole-network proxies rank the 2^6 cells they make, here in a cascade
+// (the parameter count passes its best 8 cells to FLOPs and SynFlow). The
+// result lists every cell, best first; the first is the pick.
+func ExampleOptions_rank() {
+	space, err := nb201.NewSpace(nb201.Config{C: 4, N: 1, Classes: 10, InputSize: 8})
+	if err != nil {
+		panic(err)
+	}
+	res, err := freedarts.Run(space, freedarts.Options{Proxy: "synflow", Keep: 2, Rank: "params:8/flops,synflow"}, 0)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Proxy)
+	fmt.Println(len(res.Candidates), "cells ranked; the pick is the first:", res.Arch == res.Candidates[0].Arch)
+	fmt.Println("proxies", res.RankProxies, "- the first cell's scores:", len(res.Candidates[0].Scores), "- the last's:", len(res.Candidates[63].Scores))
+	// Output:
+	// synflow>keep2>params:8>logrank(flops,synflow)
+	// 64 cells ranked; the pick is the first: true
+	// proxies [params flops synflow] - the first cell's scores: 3 - the last's: 1
+}
+
+// The best configuration measured on NAS-Bench-201 is a preset: plain
+// Options, to which a caller adds Data (not needed by this one) and a
+// Backend.
+func ExamplePresetOptions() {
+	opts, err := freedarts.PresetOptions(freedarts.BestPreset)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("proxy %s, %d draws, keep %d ops per edge, rank %s; needs images: %v\n", opts.Proxy, opts.Draws, opts.Keep, opts.Rank, opts.NeedsData())
+	// Output: proxy synflow, 10 draws, keep 4 ops per edge, rank synflow:16/zen; needs images: false
+}

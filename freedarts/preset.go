@@ -64,20 +64,3 @@ func PresetOptions(name string) (Options, error) {
 	p, err := LookupPreset(name)
 	return p.Options, err
 }
-
-// NeedsData says whether the criteria that o names, of alpha or of the
-// rank stage, need a labelled batch (Options.Data). A name that is not
-// registered counts as none: New reports it.
-func (o Options) NeedsData() bool {
-	crits, _ := o.criteria()
-	if NeedData(crits...) {
-		return true
-	}
-	steps, _ := parseRankSteps(o.Rank)
-	for _, s := range steps {
-		if NeedData(s.crits...) {
-			return true
-		}
-	}
-	return false
-}

@@ -1,14 +1,18 @@
 package freedarts
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomlx/compute"
 
+	"github.com/freedarts/freedarts-gonb/freedarts/backend"
 	"github.com/freedarts/freedarts-gonb/internal/quote"
 	"github.com/freedarts/freedarts-gonb/spaces"
 )
@@ -46,13 +50,14 @@ type Candidate struct {
 	Combined float64
 }
 
-// rankStep is one step of the rank cascade: its proxies, and how many of
-// its best networks go on to the next step (0 for the last).
+// rankStep is one step of the rank cascade: its proxies, how many of its
+// best networks go on to the next step (0 for the last), and its scorer on
+// every worker's backend.
 type rankStep struct {
-	crits  []Criterion
-	names  []string
-	top    int
-	scorer *NetScorer
+	crits   []Criterion
+	names   []string
+	top     int
+	scorers []*NetScorer
 }
 
 // rankStage is the rank stage of a Search.
@@ -60,6 +65,9 @@ type rankStage struct {
 	steps    []rankStep
 	keep     int
 	ensemble string
+	// backends are the workers' backends past the first (the search's
+	// own): Options.Workers instances of its configuration, opened here.
+	backends []*backend.Backend
 }
 
 // newRankStage checks the rank options of opts against space; nil when
@@ -167,24 +175,75 @@ func (r *rankStage) name() string {
 	return strings.Join(parts, ">")
 }
 
-// newScorers prepares every step's scorer on b.
-func (r *rankStage) newScorers(b compute.Backend, inputSize int) error {
-	for i := range r.steps {
-		sc, err := NewNetScorer(b, r.steps[i].crits, inputSize)
+// newScorers prepares every step's scorer for each of workers workers:
+// the first on b, the others each on a backend of b's configuration of
+// its own, so that networks are built, compiled and scored side by side.
+func (r *rankStage) newScorers(b *backend.Backend, workers, inputSize int) error {
+	engines := []compute.Backend{b.Backend}
+	for range workers - 1 {
+		o, err := backend.Open(b.Config)
 		if err != nil {
 			r.close()
-			return fmt.Errorf("search: rank: %w", err)
+			return fmt.Errorf("search: rank worker: %w", err)
 		}
-		r.steps[i].scorer = sc
+		r.backends = append(r.backends, o)
+		engines = append(engines, o.Backend)
+	}
+	for i := range r.steps {
+		for _, e := range engines {
+			sc, err := NewNetScorer(e, r.steps[i].crits, inputSize)
+			if err != nil {
+				r.close()
+				return fmt.Errorf("search: rank: %w", err)
+			}
+			r.steps[i].scorers = append(r.steps[i].scorers, sc)
+		}
 	}
 	return nil
 }
 
-// close releases the steps' scorers.
+// close releases the steps' scorers and the workers' backends.
 func (r *rankStage) close() {
 	for _, s := range r.steps {
-		s.scorer.Close()
+		for _, sc := range s.scorers {
+			sc.Close()
+		}
 	}
+	for _, b := range r.backends {
+		b.Backend.Finalize()
+	}
+	r.backends = nil
+}
+
+// scoreAll scores every network of live with step st, its workers taking
+// the networks in turn; the scores do not depend on which worker scored a
+// network (the same seed, the same configuration).
+func (r *rankStage) scoreAll(st rankStep, space spaces.Enumerable, live []Candidate, seed uint64, batch *Batch) ([]*NetScore, error) {
+	out := make([]*NetScore, len(live))
+	errs := make([]error, len(st.scorers))
+	var next atomic.Int64
+	var failed atomic.Bool // the first error stops every worker
+	var wg sync.WaitGroup
+	for w, sc := range st.scorers {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(live) {
+					return
+				}
+				net, err := space.Network(live[i].Arch)
+				if err == nil {
+					out[i], err = sc.Score(net, seed, batch)
+				}
+				if err != nil {
+					errs[w] = fmt.Errorf("search: rank %s: %w", live[i].Arch, err)
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // shortlist marks the keep best ops of every row of every matrix, pruned
@@ -251,15 +310,11 @@ func (s *Search) rank(seed uint64, batch *Batch, mats []ScoreMatrix) ([]Candidat
 	live, done := cands, []Candidate(nil)
 	for step, st := range r.steps {
 		perProxy := make([][]float64, len(st.crits))
-		for i := range live {
-			net, err := space.Network(live[i].Arch)
-			if err != nil {
-				return nil, nil, 0, err
-			}
-			sc, err := st.scorer.Score(net, seed, batch)
-			if err != nil {
-				return nil, nil, 0, fmt.Errorf("search: rank %s: %w", live[i].Arch, err)
-			}
+		scores, err := r.scoreAll(st, space, live, seed, batch)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for i, sc := range scores {
 			live[i].Scores = append(live[i].Scores, sc.Scores...)
 			for p, v := range sc.Scores {
 				perProxy[p] = append(perProxy[p], v)

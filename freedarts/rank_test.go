@@ -108,6 +108,28 @@ func mustCriteria(t *testing.T, list string) []Criterion {
 	return c
 }
 
+// TestRankWorkers: the ranking does not depend on how many networks are
+// scored at once.
+func TestRankWorkers(t *testing.T) {
+	var runs [][]Candidate
+	for _, w := range []int{1, 3} {
+		res, err := Run(tinySpace(t), Options{Proxy: "synflow", Rank: "params:6/zen", Keep: 2, Workers: w}, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, res.Candidates)
+	}
+	for i := range runs[0] {
+		a, b := runs[0][i], runs[1][i]
+		if a.Arch != b.Arch || !slices.Equal(a.Scores, b.Scores) || a.Combined != b.Combined || a.Step != b.Step {
+			t.Fatalf("candidate %d: %+v with one worker, %+v with three", i, a, b)
+		}
+	}
+	if _, err := New(tinySpace(t), Options{Rank: "params", Workers: -1}); err == nil || !strings.Contains(err.Error(), "workers -1") {
+		t.Errorf("workers -1: %v", err)
+	}
+}
+
 // TestRankCascade: the first step ranks every network, the next only the
 // best it passes on, and the result lists the last step's networks first.
 func TestRankCascade(t *testing.T) {
@@ -179,5 +201,22 @@ func TestRankOptionsRefused(t *testing.T) {
 	defer s.Close()
 	if !strings.HasSuffix(s.Name(), ">keep3>logrank(az_nas_expressivity,az_nas_progressivity,az_nas_trainability,az_nas_complexity)") {
 		t.Errorf("name %q", s.Name())
+	}
+}
+
+func TestOptionsNeedsData(t *testing.T) {
+	for _, c := range []struct {
+		opts Options
+		want bool
+	}{
+		{Options{}, false},
+		{Options{Proxy: "snip"}, true},
+		{Options{Rank: "synflow:16/zen"}, false},
+		{Options{Rank: "params:3/zico"}, true},
+		{Options{Rank: "params:3/unknown"}, false}, // New reports the name
+	} {
+		if got := c.opts.NeedsData(); got != c.want {
+			t.Errorf("%+v: NeedsData %v, want %v", c.opts, got, c.want)
+		}
 	}
 }

@@ -71,6 +71,7 @@ func runSearch(args []string, out io.Writer) error {
 	rank := fs.String("rank", "", "whole-network proxies that rank every network of the alpha scores' shortlist (a two-stage search; nb201): "+
 		"one or several joined by commas, or a named ensemble ("+strings.Join(freedarts.NamedEnsembleNames(), ", ")+"); "+
 		"a cascade of steps joined by /, each but the last ending in :N, the networks it passes on (synflow:16/zen); empty: one stage")
+	workers := fs.Int("workers", 0, "networks the rank stage (-rank) scores at once, each on a backend of its own; 0: one per core")
 	keep := fs.Int("keep", 0, fmt.Sprintf("ops per edge the alpha scores shortlist for -rank (0: %d)", freedarts.DefaultKeep))
 	rankEnsemble := fs.String("rank-ensemble", "", "how several -rank proxies combine: "+strings.Join(freedarts.EnsembleNames(), ", ")+" (empty: "+freedarts.LogRank+")")
 	preset := fs.String("preset", "", "a named configuration ("+strings.Join(freedarts.PresetNames(), ", ")+
@@ -95,6 +96,8 @@ func runSearch(args []string, out io.Writer) error {
 		return usageErrorf("-draws %d, want 1 to %d", *draws, maxDraws)
 	case *prune < 0 || *prune > maxPrune:
 		return usageErrorf("-prune %d, want 0 to %d", *prune, maxPrune)
+	case *workers < 0:
+		return usageErrorf("-workers %d, want >= 1 (or 0 for one per core)", *workers)
 	case *keep < 0:
 		return usageErrorf("-keep %d, want >= 1 (or 0 for %d)", *keep, freedarts.DefaultKeep)
 	case *rank == "" && (*keep != 0 || *rankEnsemble != ""):
@@ -113,7 +116,7 @@ func runSearch(args []string, out io.Writer) error {
 		return usageError{fmt.Errorf("-proxy: %w", boundErr(err))}
 	}
 	opts := freedarts.Options{Criteria: crits, Ensemble: *ensemble, Prune: *prune, Draws: *draws, AlphaStd: *alphaStd,
-		Rank: *rank, Keep: *keep, RankEnsemble: *rankEnsemble}
+		Rank: *rank, Keep: *keep, RankEnsemble: *rankEnsemble, Workers: *workers}
 	rep := searchReport{Space: space.Name()}
 	if opts.NeedsData() {
 		if space.InputSize() != cifar10.Height {
