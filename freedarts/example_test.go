@@ -107,7 +107,7 @@ func ExampleOptions_rank() {
 	fmt.Println(len(res.Candidates), "cells ranked; the pick is the first:", res.Arch == res.Candidates[0].Arch)
 	fmt.Println("proxies", res.RankProxies, "- the first cell's scores:", len(res.Candidates[0].Scores), "- the last's:", len(res.Candidates[63].Scores))
 	// Output:
-	// synflow>keep2>params:8>logrank(flops,synflow)
+	// synflow>keep2>params:8/logrank(flops,synflow)
 	// 64 cells ranked; the pick is the first: true
 	// proxies [params flops synflow] - the first cell's scores: 3 - the last's: 1
 }

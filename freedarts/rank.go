@@ -159,9 +159,9 @@ func (r *rankStage) names() []string {
 }
 
 // name is the stage in Search.Name: "keep3>logrank(zico,meco)",
-// "keep4>synflow:16>zen".
+// "keep4>synflow:16/zen" (the steps as Options.Rank writes them).
 func (r *rankStage) name() string {
-	parts := []string{fmt.Sprintf("keep%d", r.keep)}
+	var steps []string
 	for _, s := range r.steps {
 		p := s.names[0]
 		if len(s.names) > 1 {
@@ -170,9 +170,9 @@ func (r *rankStage) name() string {
 		if s.top > 0 {
 			p += fmt.Sprintf(":%d", s.top)
 		}
-		parts = append(parts, p)
+		steps = append(steps, p)
 	}
-	return strings.Join(parts, ">")
+	return fmt.Sprintf("keep%d>%s", r.keep, strings.Join(steps, "/"))
 }
 
 // newScorers prepares every step's scorer for each of workers workers:

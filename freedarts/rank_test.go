@@ -137,7 +137,7 @@ func TestRankCascade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Proxy != "synflow>keep2>params:5>logrank(flops,synflow)" || !slices.Equal(res.RankProxies, []string{"params", "flops", "synflow"}) {
+	if res.Proxy != "synflow>keep2>params:5/logrank(flops,synflow)" || !slices.Equal(res.RankProxies, []string{"params", "flops", "synflow"}) {
 		t.Errorf("proxy %q, rank proxies %q", res.Proxy, res.RankProxies)
 	}
 	if len(res.Candidates) != 64 || res.Arch != res.Candidates[0].Arch {
