@@ -60,6 +60,7 @@ func TestPresetFlags(t *testing.T) {
 		{[]string{"search", "-keep", "2"}, "give -rank too"},
 		{[]string{"search", "-rank", "params", "-keep", "-1"}, "-keep -1, want >= 1"},
 		{[]string{"search", "-rank", "params/zen"}, `step "params" has no count`},
+		{[]string{"search", "-rank", "zico", "-input", "8", "-cells", "1"}, "-rank zico needs labelled images"},
 		{[]string{"search", "-rank", "params", "-space", "darts", "-cells", "3"}, "space darts cannot list"},
 	} {
 		if _, err := runCLI(t, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {

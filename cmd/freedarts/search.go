@@ -120,9 +120,13 @@ func runSearch(args []string, out io.Writer) error {
 	rep := searchReport{Space: space.Name()}
 	if opts.NeedsData() {
 		if space.InputSize() != cifar10.Height {
-			return usageErrorf("-proxy %s needs labelled images at the supernet's input size %dx%d, and the only data this tool reads "+
-				"is CIFAR-10 (%dx%d): use a data-free proxy (synflow, synflow-bn) or -input %d",
-				boundWords(*proxy), space.InputSize(), space.InputSize(), cifar10.Height, cifar10.Width, cifar10.Height)
+			who := "-proxy " + boundWords(*proxy)
+			if !freedarts.NeedData(crits...) {
+				who = "-rank " + boundWords(*rank)
+			}
+			return usageErrorf("%s needs labelled images at the supernet's input size %dx%d, and the only data this tool reads "+
+				"is CIFAR-10 (%dx%d): use data-free proxies (synflow, synflow-bn, zen, ...) or -input %d",
+				who, space.InputSize(), space.InputSize(), cifar10.Height, cifar10.Width, cifar10.Height)
 		}
 		data, path, err := loadData(*dataPath, 0)
 		if err != nil {
