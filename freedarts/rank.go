@@ -1,8 +1,10 @@
 package freedarts
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +32,13 @@ import (
 // DefaultKeep is the ops per row the alpha stage shortlists when
 // Options.Keep is 0: 3^6 = 729 NAS-Bench-201 cells.
 const DefaultKeep = 3
+
+// AutoWorkers is the number of networks scored side by side when a count
+// of workers is 0 (Options.Workers, study.Config.Workers): one per core
+// (GOMAXPROCS), each worker on a backend of its own.
+func AutoWorkers() int {
+	return max(runtime.GOMAXPROCS(0), 1)
+}
 
 // maxCandidates bounds the networks one rank stage scores: a shortlist
 // beyond it is a mistake (Keep too large for the space), not a search.
@@ -257,7 +266,7 @@ func shortlist(mats []ScoreMatrix, keep int) map[string][][]bool {
 			for i := range order {
 				order[i] = i
 			}
-			slices.SortStableFunc(order, func(a, b int) int { return -compareScores(row[a], row[b]) })
+			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(row[b], row[a]) })
 			rows[r] = make([]bool, len(row))
 			for _, op := range order[:min(keep, len(order))] {
 				if row[op] != Pruned {
@@ -268,16 +277,6 @@ func shortlist(mats []ScoreMatrix, keep int) map[string][][]bool {
 		out[m.Name] = rows
 	}
 	return out
-}
-
-func compareScores(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // rank scores the networks of the shortlist of mats, step by step, each
@@ -328,7 +327,7 @@ func (s *Search) rank(seed uint64, batch *Batch, mats []ScoreMatrix) ([]Candidat
 			live[i].Step, live[i].Combined = step, combined[i]
 		}
 		// Best first; a tie keeps the space's listing order.
-		slices.SortStableFunc(live, func(a, b Candidate) int { return -compareScores(a.Combined, b.Combined) })
+		slices.SortStableFunc(live, func(a, b Candidate) int { return cmp.Compare(b.Combined, a.Combined) })
 		if st.top > 0 && st.top < len(live) {
 			done = append(slices.Clone(live[st.top:]), done...)
 			live = live[:st.top]

@@ -1,6 +1,7 @@
 package freedarts
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -32,7 +33,7 @@ func TestRankStage(t *testing.T) {
 	// The shortlist is the two best alpha scores of every edge.
 	for e, row := range m.Values {
 		order := []int{0, 1, 2, 3, 4}
-		slices.SortStableFunc(order, func(a, b int) int { return -compareScores(row[a], row[b]) })
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(row[b], row[a]) })
 		for op, in := range m.Shortlist[e] {
 			if want := op == order[0] || op == order[1]; in != want {
 				t.Errorf("edge %d op %d: shortlisted %v, scores %v", e, op, in, row)

@@ -1,10 +1,10 @@
 package freedarts
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -72,7 +72,7 @@ type Options struct {
 	RankEnsemble string
 	// Workers is how many networks the rank stage scores at once, each
 	// worker on a backend of its own with Backend's configuration (the
-	// first on Backend itself); 0 means one per core (GOMAXPROCS). Building
+	// first on Backend itself); 0 means AutoWorkers (one per core). Building
 	// and compiling a small network's graph leaves the other cores idle:
 	// two workers on two cores halve the rank stage of the best preset. The
 	// scores do not depend on it.
@@ -146,11 +146,7 @@ func New(space Space, opts Options) (*Search, error) {
 		}
 	}
 	if ranker != nil {
-		workers := opts.Workers
-		if workers == 0 {
-			workers = max(runtime.GOMAXPROCS(0), 1)
-		}
-		if err := ranker.newScorers(opts.Backend, workers, space.InputSize()); err != nil {
+		if err := ranker.newScorers(opts.Backend, cmp.Or(opts.Workers, AutoWorkers()), space.InputSize()); err != nil {
 			return nil, err
 		}
 	}
