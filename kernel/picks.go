@@ -245,11 +245,7 @@ func ShowCandidates(bench *nb201.Bench, res *freedarts.Result, n int) error {
 	}
 	var rows [][]string
 	for i, c := range res.Candidates[:n] {
-		ops := c.Arch.String()
-		if a, ok := c.Arch.(nb201.Arch); ok {
-			ops = a.Short()
-		}
-		row := []string{fmt.Sprintf("%d of %d", i+1, len(res.Candidates)), ops}
+		row := []string{fmt.Sprintf("%d of %d", i+1, len(res.Candidates)), shortArch(c.Arch)}
 		for p := range res.RankProxies {
 			v := "" // a cascade step the network did not reach
 			if p < len(c.Scores) {

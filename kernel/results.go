@@ -27,15 +27,21 @@ func ResultsTable(results ...*freedarts.Result) ([][]string, error) {
 			return nil, fmt.Errorf("results: result %d is nil or has no architecture", i)
 		}
 		lo, hi := res.Range()
-		arch := res.Arch.String()
-		if s, ok := res.Arch.(interface{ Short() string }); ok {
-			arch = s.Short()
-		}
+		arch := shortArch(res.Arch)
 		rows = append(rows, []string{res.Proxy, fmt.Sprint(res.Seed), res.Input, res.DType, res.BN,
 			fmt.Sprintf("%g", res.AlphaStd), fmt.Sprintf("%.2g – %.2g", lo, hi),
 			fmt.Sprintf("%.2f", res.Seconds), fmt.Sprintf("%.2f", res.CompileSeconds), arch})
 	}
 	return rows, nil
+}
+
+// shortArch is a's Short form when it has one (nb201.Arch: "3x3 3x3 skip
+// 1x1 3x3 pool"), else its String.
+func shortArch(a spaces.Arch) string {
+	if s, ok := a.(interface{ Short() string }); ok {
+		return s.Short()
+	}
+	return a.String()
 }
 
 // ShowResults displays ResultsTable as a table (ShowTable): several searches
