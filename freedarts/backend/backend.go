@@ -5,7 +5,9 @@
 // executor, which on compute v0.1.14 runs independent ops on all cores and
 // gives the same scores, bit for bit, as "go:ops_sequential": 1.3-1.8x
 // faster on 2 cores, and no hang in a stress run (docs/benchmarks.md; on
-// compute v0.1.3 it could deadlock, so it was off then).
+// compute v0.1.3 it could deadlock, so it was off then). Open gives it one
+// op executor per core (goConfig), and zero fills at memory speed
+// (gomlxpriv.FastZeroFill).
 //
 // XLA ("xla:cpu", "xla:cuda" or "xla:/abs/path/to/plugin.so") is compiled in
 // only in cgo builds (see xla.go). Its plugins are loaded at run time and are
@@ -17,12 +19,16 @@ package backend
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // registers "go"
+
+	"github.com/freedarts/freedarts-gonb/internal/gomlxpriv"
 )
 
 // Default is the backend configuration used when neither a flag nor
@@ -109,7 +115,11 @@ func Open(explicit string) (*Backend, error) {
 			return nil, err
 		}
 	}
-	b, err := newWithConfig(cfg)
+	gomlxCfg := cfg
+	if name == "go" {
+		gomlxCfg = goConfig(cfg)
+	}
+	b, err := newWithConfig(gomlxCfg)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w", cfg, err)
 	}
@@ -119,8 +129,41 @@ func Open(explicit string) (*Backend, error) {
 			return nil, fmt.Errorf("backend %q: this GOEXPERIMENT=simd build could not give the buffers the room past their end "+
 				"that GoMLX's SIMD kernels read, without which they can crash it (README.md, Backends): %w; build without GOEXPERIMENT=simd", cfg, err)
 		}
+		// Zero fills through the runtime's memory clear: a fifth of the CPU
+		// time of a SNIP pass was Pad zero-filling its outputs element by
+		// element. Only a
+		// speed-up: where a GoMLX release changed the table, the backend
+		// keeps its own fill (internal/gomlxpriv's tests say so loudly).
+		_ = gomlxpriv.FastZeroFill(b)
 	}
 	return &Backend{Backend: b, Config: cfg}, nil
+}
+
+// executorsOption is the go backend's option for the number of ops its
+// parallel executor runs at once.
+const executorsOption = "num_executors"
+
+// goConfig is the configuration GoMLX is given for the go backend that cfg
+// names: cfg with one op executor per core (GOMAXPROCS), unless cfg sets
+// the number itself. GoMLX's own default, 8 capped at the size of the
+// backend's worker pool (2 x GOMAXPROCS), had every executor hold a slot of
+// that pool, which is also the one the matrix products split their work
+// over: on 2 cores, with 4 executors, a 1024³ product ran at half the speed
+// it runs at with 2, and a SNIP pass took 1.4x as long (docs/benchmarks.md,
+// 2026-12-07). The number of executors changes only which op runs when, not
+// what any op computes: the scores are the same, so it is not part of
+// Backend.Config (nor of Compute, which studies record).
+func goConfig(cfg string) string {
+	name, opts, _ := strings.Cut(cfg, ":")
+	for o := range strings.SplitSeq(opts, ",") {
+		if strings.HasPrefix(o, executorsOption+"=") {
+			return cfg
+		}
+	}
+	if opts != "" {
+		opts += ","
+	}
+	return name + ":" + opts + executorsOption + "=" + strconv.Itoa(runtime.GOMAXPROCS(0))
 }
 
 var shared struct {

@@ -3,7 +3,9 @@ package backend
 import (
 	"io"
 	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +42,30 @@ func TestOpenGo(t *testing.T) {
 	}
 	if b.Config != Default {
 		t.Errorf("Config %q, want %q", b.Config, Default)
+	}
+}
+
+// TestGoConfig: the go backend gets one op executor per core unless its
+// configuration names a number, and opens with either.
+func TestGoConfig(t *testing.T) {
+	cores := strconv.Itoa(runtime.GOMAXPROCS(0))
+	for _, tc := range []struct{ cfg, want string }{
+		{"go:ops_parallel", "go:ops_parallel,num_executors=" + cores},
+		{"go:", "go:num_executors=" + cores},
+		{"go:ops_parallel,num_executors=3", "go:ops_parallel,num_executors=3"},
+		{"go:num_executors=1,ops_sequential", "go:num_executors=1,ops_sequential"},
+	} {
+		if got := goConfig(tc.cfg); got != tc.want {
+			t.Errorf("goConfig(%q) = %q, want %q", tc.cfg, got, tc.want)
+		}
+		b, err := Open(tc.cfg)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", tc.cfg, err)
+		}
+		if b.Config != tc.cfg {
+			t.Errorf("Open(%q).Config = %q: the executors are not part of the configuration", tc.cfg, b.Config)
+		}
+		b.Backend.Finalize()
 	}
 }
 

@@ -511,8 +511,9 @@ func (p *plan) score(ctx context.Context, todo []int, bench *nb201.Bench, sink *
 	// Cells are recorded in todo's order, whatever order the workers
 	// finish them in, so that Out is the same file for any number of
 	// workers (and a merge of shards the same as one run): a cell finished
-	// early waits in pending for those before it, at most one per other
-	// worker. When the run stops, the waiting cells are recorded as they
+	// early waits in pending for those before it (while one worker is on a
+	// slow cell, the others go on with the next ones, and all of theirs
+	// wait). When the run stops, the waiting cells are recorded as they
 	// are, so that none is scored again on resume.
 	pending := map[int]cellResult{}
 	next := 0

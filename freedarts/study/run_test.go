@@ -270,9 +270,16 @@ func TestRunCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("%d workers: Run = %v, want context.Canceled", workers, err)
 		}
-		// The cell reported, and those the workers had started when it was.
-		if res == nil || res.Scored < 1 || res.Scored > 1+workers || calls != res.Scored || len(res.Table.Rows) != res.Scored {
-			t.Fatalf("%d workers: result %+v after %d progress calls: want 1 to %d cells", workers, res, calls, 1+workers)
+		// The cell reported, and those the workers had finished or started
+		// when it was: with one worker at most the next one; with two, all
+		// those the other worker finished while the first cell was being
+		// scored (5 of these tiny cells in one run on a busy machine).
+		most := len(cfg.Indices)
+		if workers == 1 {
+			most = 2
+		}
+		if res == nil || res.Scored < 1 || res.Scored > most || calls != res.Scored || len(res.Table.Rows) != res.Scored {
+			t.Fatalf("%d workers: result %+v after %d progress calls: want 1 to %d cells, each reported", workers, res, calls, most)
 		}
 		tab, err := LoadTable(out)
 		if err == nil { // rows in the order they were scored

@@ -1,8 +1,10 @@
 // Package gomlxpriv reads and writes private fields of GoMLX's graph nodes
 // (github.com/gomlx/gomlx/core/graph, laid out as in v0.28.16) and of its go
-// backend's buffers and buffer pools (github.com/gomlx/compute v0.1.14) that GoMLX has no
-// public API for. It exists so that this is done in one place: no
-// other package of FreeDARTS may use reflect or unsafe on GoMLX's types.
+// backend's buffers, buffer pools and table of fill functions
+// (github.com/gomlx/compute v0.1.14) that GoMLX has no public API for. It
+// exists so that this is done in one place: no other package of FreeDARTS
+// may use reflect, unsafe or go:linkname on GoMLX's types. The one symbol
+// pulled by name (fill.go) breaks the build, not a run, when it goes.
 //
 // Each access is one function, which checks the layout it relies on (field
 // name, kind and type) and reports false, touching nothing, when a GoMLX

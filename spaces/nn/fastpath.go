@@ -42,7 +42,8 @@ import (
 //     stride-1 average pool is the 2-D box sum (rows, then columns: 2(k-1)
 //     windows instead of k*k-1) times the reciprocal window counts.
 //   - A matrix product's gradients are plain products: dA = V·Bᵀ with Bᵀ
-//     materialised (a small weight), dB = Aᵀ·V.
+//     materialised (a small weight), dB = (Vᵀ·A)ᵀ with Vᵀ materialised
+//     (the backend would transpose A, the larger, for Aᵀ·V: see matMul).
 //   - Batch norm: dx = (v - mean(v) - y·mean(v·y)) / std, split so that the
 //     second derivative stays exact (batchNormVJP); ReLU: v·[x >= 0].
 //
@@ -83,6 +84,16 @@ func setVJP(n *Node, vjp VJP) bool {
 
 // matMul is a [M,K] x [K,N] product whose gradients are plain products (no
 // Transpose of the result, the input gradient in the fast layout).
+//
+// The weight gradient aᵀ·v contracts the rows of a, the M = N·H·W pixels.
+// The go backend runs a product as is only when the left operand's
+// contracted axis is its last; otherwise it transposes both operands
+// first, and a is the larger by far (a convolution's im2col patches,
+// [65536, 144] on NB201's first stage): those transposes were a fifth of
+// the CPU time of whole-network SNIP and grad_norm. So the gradient is
+// (vᵀ·a)ᵀ: only v, [M, N], is transposed, a is read in place, and the
+// result, [N, K], is a weight's size. The sums are the same products in
+// another order: float32 scores move in their last digit (1e-7 relative).
 func matMul(a, b *Node) *Node {
 	y := DotGeneral(a, []int{1}, nil, b, []int{0}, nil)
 	if y.Type() != NodeTypeDotGeneral {
@@ -92,7 +103,7 @@ func matMul(a, b *Node) *Node {
 		a, b := node.Inputs()[0], node.Inputs()[1]
 		return []*Node{
 			matMul(v[0], Transpose(b, 0, 1)),
-			DotGeneral(a, []int{0}, nil, v[0], []int{0}, nil),
+			Transpose(matMul(Transpose(v[0], 0, 1), a), 0, 1),
 		}
 	})
 	return y
