@@ -75,7 +75,7 @@ func runCorrelate(args []string, out io.Writer) error {
 	supernet := fs.Bool("supernet", false, "score every cell as the NB201 supernet with a one-hot alpha input: one graph per study, compiled once, "+
 		"instead of one per cell (for XLA, where compiling a cell takes ~20 s; on the go backend the concrete networks are faster). "+
 		"The same scores up to the last float32 digits: OUT.settings records the mode with the compute, so a file is read in either mode and added to only in its own")
-	workers := fs.Int("workers", 0, "cells scored at once, each on its own backend instance; 0 picks one per core when no proxy needs the data batch, else one (study.AutoWorkers)")
+	workers := fs.Int("workers", 0, "cells scored at once, each on its own backend instance; 0 picks one per core (study.AutoWorkers), or one when that many passes would not fit in memory")
 	ensembles := fs.String("ensembles", "", "proxy sets to combine, e.g. synflow+jacob_cov+naswot,snip+synflow: rank-average, majority-vote and log-rank rows; or named ensembles ("+
 		strings.Join(freedarts.NamedEnsembleNames(), ", ")+"), one row each")
 	backendName := backendFlag(fs)

@@ -44,6 +44,9 @@ import (
 //   - A matrix product's gradients are plain products: dA = V·Bᵀ with Bᵀ
 //     materialised (a small weight), dB = (Vᵀ·A)ᵀ with Vᵀ materialised
 //     (the backend would transpose A, the larger, for Aᵀ·V: see matMul).
+//     A convolution's dB reads its patches rebuilt from the input, not
+//     the forward pass's, which are freed after the forward product
+//     (matMulRebuilt).
 //   - Batch norm: dx = (v - mean(v) - y·mean(v·y)) / std, split so that the
 //     second derivative stays exact (batchNormVJP); ReLU: v·[x >= 0].
 //
@@ -94,13 +97,29 @@ func setVJP(n *Node, vjp VJP) bool {
 // (vᵀ·a)ᵀ: only v, [M, N], is transposed, a is read in place, and the
 // result, [N, K], is a weight's size. The sums are the same products in
 // another order: float32 scores move in their last digit (1e-7 relative).
-func matMul(a, b *Node) *Node {
+func matMul(a, b *Node) *Node { return matMulRebuilt(a, b, nil) }
+
+// matMulRebuilt is matMul whose weight gradient reads a as rebuild(v)
+// recomputes it, v being the product's cotangent; nil reads a itself.
+// A convolution's im2col patches are k*k times its input. Kept alive for
+// the weight gradients, they were a third of the memory of a study's
+// whole-network pass (and with GraSP 40%), and the pages of that memory
+// were faulted in anew for every cell. Rebuilt from the input behind a
+// SchedulingBarrier on v, they are neither computed by the executor as
+// soon as the input exists nor merged with the forward patches: each is
+// freed after its forward product and made again for its weight gradient
+// alone. The values are the same; a pass that takes no weight gradient
+// (a search on alpha) never runs the rebuild.
+func matMulRebuilt(a, b *Node, rebuild func(v *Node) *Node) *Node {
 	y := DotGeneral(a, []int{1}, nil, b, []int{0}, nil)
 	if y.Type() != NodeTypeDotGeneral {
 		return y
 	}
 	setVJP(y, func(node *Node, v []*Node, _ shapes.Shape) []*Node {
 		a, b := node.Inputs()[0], node.Inputs()[1]
+		if rebuild != nil {
+			a = rebuild(v[0])
+		}
 		return []*Node{
 			matMul(v[0], Transpose(b, 0, 1)),
 			Transpose(matMul(Transpose(v[0], 0, 1), a), 0, 1),

@@ -56,8 +56,17 @@ func TestWindowsArePads(t *testing.T) {
 	loss := ReduceAllSum(Square(h))
 	gw := Gradient(loss, w3)[0]
 	hvp := Gradient(ReduceAllSum(Mul(gw, gw)), x, w3, wd)
+	walkGraph(append([]*Node{loss, gw}, hvp...), func(n *Node) {
+		if n.Type() == NodeTypeSlice && n.Inputs()[0].Rank() > 2 {
+			t.Errorf("Slice of an activation: %s", n)
+		}
+	})
+}
+
+// walkGraph calls visit once on every node reachable from outputs.
+func walkGraph(outputs []*Node, visit func(n *Node)) {
 	seen := map[NodeId]bool{}
-	stack := append([]*Node{loss, gw}, hvp...)
+	stack := append([]*Node(nil), outputs...)
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -66,9 +75,49 @@ func TestWindowsArePads(t *testing.T) {
 		}
 		seen[n.Id()] = true
 		stack = append(stack, n.Inputs()...)
-		if n.Type() == NodeTypeSlice && n.Inputs()[0].Rank() > 2 {
-			t.Errorf("Slice of an activation: %s", n)
-		}
+		visit(n)
+	}
+}
+
+// TestConvWeightGradientRebuildsPatches fails when a convolution's weight
+// gradient reads the forward pass's im2col patches, which then stay alive
+// through the backward pass (a third of a study's whole-network pass in
+// memory), instead of rebuilding them behind a SchedulingBarrier.
+func TestConvWeightGradientRebuildsPatches(t *testing.T) {
+	if !nn.FastPath() {
+		t.Skip("fast path off")
+	}
+	b := nntest.Backend(t)
+	for _, tc := range []struct {
+		name         string
+		k, stride, d int
+	}{{"3x3", 3, 1, 1}, {"5x5 dilation 2", 5, 1, 2}, {"3x3 stride 2", 3, 2, 1}, {"1x1 stride 2", 1, 2, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewGraph(b, "rebuild")
+			defer g.Finalize()
+			x := Parameter(g, "x", shapesOf(dtypes.Float32, 2, 7, 7, 2))
+			w := Parameter(g, "w", shapesOf(dtypes.Float32, tc.k*tc.k*2, 3))
+			y := nn.Conv2D(x, w, tc.k, tc.stride, tc.d)
+			// The cotangent of y is c, so no path from the weight gradient
+			// reaches the forward pass through it.
+			c := Parameter(g, "c", y.Shape())
+			gw := Gradient(ReduceAllSum(Mul(y, c)), w)[0]
+			product := y.Inputs()[0]
+			if product.Type() != NodeTypeDotGeneral {
+				t.Fatalf("Conv2D does not end in a product: %s", product)
+			}
+			patches := product.Inputs()[0]
+			barrier := false
+			walkGraph([]*Node{gw}, func(n *Node) {
+				if n == patches {
+					t.Errorf("the weight gradient reads the forward patches %s", patches)
+				}
+				barrier = barrier || n.Type() == NodeTypeSchedulingBarrier
+			})
+			if !barrier {
+				t.Error("the weight gradient rebuilds the patches without a SchedulingBarrier: the executor may build them with the forward pass")
+			}
+		})
 	}
 }
 

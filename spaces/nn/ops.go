@@ -73,24 +73,32 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // (dilation*(k-1)/2) of x [N,H,W,Cin] with w [k*k*Cin, Cout], whose rows are
 // ordered (tap row, tap column, input channel). It is computed as im2col: the
 // shifted views concatenated on the channel axis, then one matrix product.
+// The weight gradient builds the patches again from x rather than keeping
+// them through the backward pass (matMulRebuilt).
 func Conv2D(x, w *Node, k, stride, dilation int) *Node {
 	cin := x.Shape().Dimensions[3]
 	if w.Rank() != 2 || w.Shape().Dimensions[0] != k*k*cin {
 		exceptions.Panicf("nn: Conv2D weight %v does not match a %dx%d kernel over %d channels", w.Shape().Dimensions, k, k, cin)
 	}
-	var patches *Node
-	switch {
-	case k == 1 && stride == 1:
-		patches = x
-	case k == 1:
-		patches = windows(x, 1, stride, 1, 0, 0)[0]
-	case stride == 1 && k%2 == 1 && fastVJP:
-		patches = im2colSame(x, k, dilation) // see fastpath.go
-	default:
-		patches = ConcatChannels(windows(x, k, stride, dilation, dilation*(k-1)/2, 0)...)
+	im2col := func(x *Node) *Node {
+		switch {
+		case k == 1 && stride == 1:
+			return x
+		case k == 1:
+			return windows(x, 1, stride, 1, 0, 0)[0]
+		case stride == 1 && k%2 == 1 && fastVJP:
+			return im2colSame(x, k, dilation) // see fastpath.go
+		}
+		return ConcatChannels(windows(x, k, stride, dilation, dilation*(k-1)/2, 0)...)
 	}
+	patches := im2col(x)
 	d := patches.Shape().Dimensions
-	y := matMul(Reshape(patches, d[0]*d[1]*d[2], d[3]), w)
+	flat := func(p *Node) *Node { return Reshape(p, d[0]*d[1]*d[2], d[3]) }
+	var rebuild func(v *Node) *Node
+	if patches != x {
+		rebuild = func(v *Node) *Node { return flat(im2col(SchedulingBarrier(x, v))) }
+	}
+	y := matMulRebuilt(flat(patches), w, rebuild)
 	return Reshape(y, d[0], d[1], d[2], w.Shape().Dimensions[1])
 }
 
