@@ -1,6 +1,7 @@
 package freedarts
 
 import (
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync/atomic"
@@ -56,4 +57,44 @@ func collectGarbage() {
 	debug.FreeOSMemory()
 	metrics.Read(s[1:])
 	heapBaseline.Store(s[1].Value.Uint64())
+}
+
+// Memory across networks. NetScorer builds a graph for every network it
+// scores, and the go backend keeps the buffers that a pass frees in pools
+// (sync.Pool, one per size) until the collector has run twice. The next
+// network's passes take most of theirs from the pools, but not all: a
+// network whose ops differ needs some sizes the pools lack (about 100 MB a
+// cell for the six data proxies of correlate on NAS-Bench-201), and those
+// pile up in the pools until the next collection. The pools count as live,
+// so under the default pacing (GOGC=100) each collection comes later than
+// the last, and the pools grow more in between: a whole-space study grew
+// to 12-13 GB, the soft limit internal/memlimit sets on a 24 GiB machine.
+// collectNetGarbage collects after a network's passes once the heap has
+// allocated netGCAllocs since its last collection: every few cells for the
+// data proxies (same time, 3.5 instead of 5.3 GB after 60 cells with two
+// workers, docs/benchmarks.md), rarely for the proxies that allocate little.
+// It does not return memory to the OS (FreeOSMemory): the pools' next
+// buffers reuse it, where fresh pages would be faulted in and cleared.
+
+// netGCAllocs is the heap allocation between two collections of
+// collectNetGarbage.
+const netGCAllocs = 512 << 20
+
+// netGCMark is the heap's cumulative allocation (/gc/heap/allocs:bytes)
+// when collectNetGarbage last collected.
+var netGCMark atomic.Uint64
+
+// collectNetGarbage runs the collector if the heap has allocated
+// netGCAllocs since it last did; of concurrent callers, one collects.
+func collectNetGarbage() {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	now, last := s[0].Value.Uint64(), netGCMark.Load()
+	if now-last < netGCAllocs || !netGCMark.CompareAndSwap(last, now) {
+		return
+	}
+	runtime.GC()
 }

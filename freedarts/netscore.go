@@ -278,6 +278,7 @@ func (s *NetScorer) ScoreArch(arch Arch, seed uint64, batch *Batch) (*NetScore, 
 // scoreGroups runs every pass group (scoreGroup of its index) and gathers
 // the scores and times of the criteria, refusing a non-finite score.
 func (s *NetScorer) scoreGroups(seed uint64, scoreGroup func(i int) ([]float64, error)) (*NetScore, error) {
+	defer collectNetGarbage() // after the passes, whose buffers are back in the pools
 	res := &NetScore{Scores: make([]float64, len(s.crits)), Seconds: make([]float64, len(s.crits))}
 	for gi, g := range s.groups {
 		start := time.Now()
