@@ -100,7 +100,7 @@ func setVJP(n *Node, vjp VJP) bool {
 func matMul(a, b *Node) *Node { return matMulRebuilt(a, b, nil) }
 
 // matMulRebuilt is matMul whose weight gradient reads a as rebuild(v)
-// recomputes it, v being the product's cotangent; nil reads a itself.
+// returns it, v being the product's cotangent (a nil rebuild: a itself).
 // A convolution's im2col patches are k*k times its input. Kept alive for
 // the weight gradients, they were a third of the memory of a study's
 // whole-network pass (and with GraSP 40%), and the pages of that memory
