@@ -32,7 +32,8 @@ func TestScoreCollectsNetGarbage(t *testing.T) {
 	}
 	score() // the first score: the one-off allocations of the backend are behind
 
-	// Due: the last collection as long ago as netGCAllocs of allocation.
+	// Due: the last collection as long ago as netGCAllocs of allocation
+	// (the mark may wrap below 0; collectNetGarbage's difference wraps back).
 	metrics.Read(sample)
 	netGCMark.Store(sample[1].Value.Uint64() - netGCAllocs)
 	before := forced()
