@@ -131,7 +131,13 @@ func TestRecentStudyRescore(t *testing.T) {
 // last cell.
 func TestWholeSpaceStudy(t *testing.T) {
 	bench := testBench(t)
-	for _, name := range []string{"nb201_per_cell_all_l2_norm_meco", "nb201_per_cell_all_zen", "nb201_per_cell_all_az_nas"} {
+	// Fisher's published rho (0.36) is of zero-cost-nas's model, whose cell
+	// convolutions carry a bias (correlate -conv-bias); on the benchmark's
+	// bias-free network Fisher ranks better (0.505 over all cells, 0.545
+	// over the 500-cell study): README, "Fisher depends on a bias that
+	// changes nothing else".
+	notHeld := map[string]string{"nb201_per_cell_all_data fisher": "published with a convolution bias"}
+	for _, name := range []string{"nb201_per_cell_all_l2_norm_meco", "nb201_per_cell_all_zen", "nb201_per_cell_all_az_nas", "nb201_per_cell_all_data"} {
 		t.Run(name, func(t *testing.T) {
 			tab, err := LoadCommitted(name)
 			if err != nil {
@@ -154,7 +160,7 @@ func TestWholeSpaceStudy(t *testing.T) {
 				if !slices.ContainsFunc(Targets, func(m nb201.Metric) bool { return m.Name == target }) {
 					target = "cifar10valid_test"
 				}
-				if c.Target != target {
+				if c.Target != target || notHeld[name+" "+c.Proxy] != "" {
 					continue
 				}
 				held++
